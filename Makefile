@@ -1,0 +1,28 @@
+# One command each, from a clean clone (only Python ≥ 3.10 with venv needed):
+#   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU)
+#   make test    set up .venv and run every test (notebooks with nbdev_test, then pytest)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= runs/default
+
+.PHONY: setup align test export clean-run
+
+$(BIN)/.installed: settings.ini setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/.installed
+
+align: setup
+	@if [ -f "$(OUT)/config.yaml" ]; then $(BIN)/raft_align --out $(OUT) --resume $(ARGS); \
+	else $(BIN)/raft_align --out $(OUT) $(ARGS); fi
+
+test: setup
+	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/python -m pytest -q tests
+
+export: setup
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/make_readme.py
