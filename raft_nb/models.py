@@ -76,7 +76,8 @@ def load_reward_model(name_or_path, tokenizer=None):
 
 # %% ../nbs/03_models.ipynb
 def context_length(model) -> int:
-    c = model.config
+    "Maximum sequence length of a model (or of its config)."
+    c = getattr(model, 'config', model)
     return getattr(c, 'n_positions', None) or getattr(c, 'max_position_embeddings', None) or 2048
 
 def encode_pairs(tokenizer, prompts, responses, max_len: int) -> list[dict]:
