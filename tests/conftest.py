@@ -1,4 +1,4 @@
-import os, pathlib, sys, textwrap
+import pathlib, sys
 import pytest, torch
 
 torch.set_num_threads(1)

@@ -1,5 +1,5 @@
 "A run killed mid-stage and resumed ends exactly where the uninterrupted run ends."
-import json, os, signal, subprocess, time
+import json, signal, subprocess, time
 from conftest import cli
 
 def metrics(d):

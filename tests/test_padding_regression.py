@@ -9,7 +9,7 @@ from accelerate.utils import set_seed
 from raft_nb.config import RAFTConfig
 from raft_nb.models import train_tokenizer, tiny_gpt2, sft
 from raft_nb.raft import raft_stage, generate
-from raft_nb.world import TASKS, make_prompt, parse_prompt, gold_reward, assistant_response
+from raft_nb.world import TASKS, make_prompt, gold_reward, assistant_response
 
 def _accuracy(policy, tok, prompts):
     ys = generate(policy, tok, prompts, K=1, temperature=1.0, max_new_tokens=24, seed=123)
