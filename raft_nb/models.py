@@ -130,9 +130,9 @@ def progress(total=None, desc='', disable=False, **kw):
 def default_accelerator() -> Accelerator:
     return Accelerator(cpu=not torch.cuda.is_available())
 
-def _loop(model, loader, loss_fn, epochs, lr, accelerator, desc, weight_decay=0.0):
+def _loop(model, loader, loss_fn, epochs, lr, accelerator, desc):
     acc = accelerator or default_accelerator()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     model, opt, loader = acc.prepare(model, opt, loader)
     model.train(); losses = []
     bar = progress(epochs * len(loader), desc, disable=not acc.is_local_main_process)

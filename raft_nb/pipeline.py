@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_pipeline.ipynb #312fc84c
 from __future__ import annotations
-import argparse, json, os, pathlib, sys, time
+import argparse, json, os, pathlib, statistics, sys, time
 from dataclasses import fields, asdict
 import torch
 from accelerate.utils import set_seed
@@ -81,7 +81,7 @@ def sft_phase(cfg, tok, data: Dataset, out: pathlib.Path, accelerator=None, log=
     model = tiny_gpt2(tok, cfg.n_embd, cfg.n_layer, n_positions=TINY_CONTEXT) if cfg.policy is None else load_policy(cfg.policy, tok)
     model, losses = sft(model, tok, list(data['prompt']), list(data['chosen']), cfg.sft_epochs, cfg.sft_lr, cfg.batch_size, cfg.seed, accelerator, desc='SFT')
     m = dict(examples=len(data), parameters=sum(p.numel() for p in model.parameters()), first_loss=losses[0],
-             final_loss=sum(losses[-20:]) / len(losses[-20:]), wall_time=time.time() - t0)
+             final_loss=statistics.fmean(losses[-20:]), wall_time=time.time() - t0)
     _commit_phase(d, model, tok, m, accelerator)
     log(f"SFT: {m['examples']} examples, {m['parameters']:,} parameters, loss {m['first_loss']:.3f} → {m['final_loss']:.3f} ({m['wall_time']:.0f}s)")
     return model, m
@@ -102,10 +102,9 @@ def reward_phase(cfg, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, acc
     m = dict(kind='learned', pairs=len(pairs), held_out_pairs=len(held),
              accuracy=pairwise_accuracy(fn, held['prompt'], held['chosen'], held['rejected']),
              train_accuracy=pairwise_accuracy(fn, pairs['prompt'][:1000], pairs['chosen'][:1000], pairs['rejected'][:1000]),
-             final_loss=sum(losses[-20:]) / len(losses[-20:]), wall_time=time.time() - t0)
+             final_loss=statistics.fmean(losses[-20:]), wall_time=time.time() - t0)
     if cfg.dataset is None:   # the labels' own agreement with the gold reward: the best a reward model can do on average
-        h = held.select(range(len(held)))
-        m['label_gold_agreement'] = sum(a > b for a, b in zip(gold_reward(h['prompt'], h['chosen']), gold_reward(h['prompt'], h['rejected']))) / len(h)
+        m['label_gold_agreement'] = sum(a > b for a, b in zip(gold_reward(held['prompt'], held['chosen']), gold_reward(held['prompt'], held['rejected']))) / len(held)
     _commit_phase(d, rm, tok, m, accelerator)
     log(f"reward model: pairwise accuracy {m['accuracy']:.3f} on {len(held)} held-out pairs (train {m['train_accuracy']:.3f}) ({m['wall_time']:.0f}s)")
     return fn, m
@@ -156,7 +155,9 @@ def align(cfg: RAFTConfig | None = None, out='runs/default', resume: bool = Fals
     if any(dropped.values()): log(f"dropped prompts longer than {limit} tokens: {dropped}")
     policy, sft_m = sft_phase(cfg, tok, parts['sft'], out, acc, log)
     reward_fn, rm_m = reward_phase(cfg, tok, parts['rm'], parts['test'], out, acc, log)
-    test = parts['test'].select(sorted({p: i for i, p in reversed(list(enumerate(parts['test']['prompt'])))}.values())[:cfg.n_test])
+    first = {}                                            # the first record of each distinct test prompt
+    for i, p in enumerate(parts['test']['prompt']): first.setdefault(p, i)
+    test = parts['test'].select(list(first.values())[:cfg.n_test])
     gold = gold_reward if cfg.dataset is None else None
     policy, rows = run_raft(policy, tok, reward_fn, unique(parts['prompts']['prompt']), list(test['prompt']), list(test['chosen']),
                             cfg, out, gold_fn=gold, accelerator=acc, log=log)

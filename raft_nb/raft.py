@@ -76,8 +76,9 @@ def raft_stage(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, seed: int
     policy, losses = sft(policy, tokenizer, kx, ky, cfg.epochs, cfg.lr, cfg.batch_size, seed, accelerator, desc=f'{desc}: fine-tuning')
     samples = dict(prompt=xs, response=ys, reward=rewards.flatten().tolist(), kept=keep.flatten().tolist())
     if lp is not None: samples['log_ratio'] = (lp - lp0).flatten().tolist()
+    last_epoch = losses[-max(1, len(losses) // cfg.epochs):]
     stats = dict(reward_all=rewards.mean().item(), reward_kept=rewards[keep].mean().item(),
-                 kept_distinct_2=distinct_n(ky, 2), train_loss=sum(losses[-max(1, len(losses) // cfg.epochs):]) / max(1, len(losses) // cfg.epochs))
+                 kept_distinct_2=distinct_n(ky, 2), train_loss=sum(last_epoch) / len(last_epoch))
     return policy, samples, stats
 
 # %% ../nbs/05_raft.ipynb #2085ae13
