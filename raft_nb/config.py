@@ -59,16 +59,18 @@ def validate(cfg: RAFTConfig) -> RAFTConfig:
     "Raise `ValueError` naming the first invalid field of `cfg`; return `cfg` if all are valid."
     for f in fields(cfg):
         v = getattr(cfg, f.name)
-        want = {'int': int, 'float': (int, float), 'str': str}.get(f.type.replace('Optional[', '').rstrip(']'))
+        want = {'int': int, 'float': (int, float), 'str': str, 'bool': bool}.get(f.type.replace('Optional[', '').rstrip(']'))
         if v is None and f.type.startswith('Optional'): continue
-        if want and (not isinstance(v, want) or isinstance(v, bool)):
+        if want and (not isinstance(v, want) or (isinstance(v, bool) and want is not bool)):
             raise ValueError(f"config field {f.name!r} must be {f.type}, got {v!r}")
-    for k in _POSITIVE_INT:
+    for k in _POSITIVE_INT + list(getattr(cfg, 'POSITIVE_INT', ())):      # subclasses name their own fields
         if getattr(cfg, k) < 1: raise ValueError(f"config field {k!r} must be ≥ 1, got {getattr(cfg, k)!r}")
-    for k in _POSITIVE_FLOAT:
+    for k in _POSITIVE_FLOAT + list(getattr(cfg, 'POSITIVE_FLOAT', ())):
         v = getattr(cfg, k)
-        if not (math.isfinite(v) and v > 0): raise ValueError(f"config field {k!r} must be a finite number > 0, got {v!r}")
-    if not (math.isfinite(cfg.beta) and cfg.beta >= 0): raise ValueError(f"config field 'beta' (β) must be ≥ 0, got {cfg.beta!r}")
+        if v is not None and not (math.isfinite(v) and v > 0): raise ValueError(f"config field {k!r} must be a finite number > 0, got {v!r}")
+    for k in ['beta'] + list(getattr(cfg, 'NON_NEGATIVE', ())):
+        v = getattr(cfg, k)
+        if not (math.isfinite(v) and v >= 0): raise ValueError(f"config field {k!r} must be ≥ 0, got {v!r}")
     for k, ok in _CHOICES.items():
         if getattr(cfg, k) not in ok: raise ValueError(f"config field {k!r} must be one of {ok}, got {getattr(cfg, k)!r}")
     if cfg.reward == 'gold' and cfg.dataset is not None:
@@ -78,25 +80,26 @@ def validate(cfg: RAFTConfig) -> RAFTConfig:
 # %% ../nbs/00_config.ipynb #12c0cf19
 ALIASES = {'λ': 'lam', 'lambda': 'lam', 'temperature': 'lam', 'β': 'beta'}
 
-def config_from_dict(d: dict, base: RAFTConfig | None = None, source: str = 'config') -> RAFTConfig:
-    "A validated `RAFTConfig` from `base` (default: the defaults) updated with the mapping `d`."
+def config_from_dict(d: dict, base: RAFTConfig | None = None, source: str = 'config', cls=RAFTConfig) -> RAFTConfig:
+    "A validated config from `base` (default: the defaults of `cls`) updated with the mapping `d`."
+    cls = type(base) if base is not None else cls
     if not isinstance(d, dict): raise ValueError(f"{source}: expected a mapping of field names to values, got {type(d).__name__}")
-    names = {f.name: f for f in fields(RAFTConfig)}
+    names = {f.name: f for f in fields(cls)}
     upd = {}
     for k, v in d.items():
         k2 = ALIASES.get(k, k)
         if k2 not in names: raise ValueError(f"{source}: unknown field {k!r}; known fields: {', '.join(names)}")
-        if names[k2].type == 'float' and not isinstance(v, bool):
+        if names[k2].type.replace('Optional[', '').rstrip(']') == 'float' and not isinstance(v, bool):
             if isinstance(v, int): v = float(v)
             elif isinstance(v, str):  # YAML 1.1 reads `1e-4` as a string
                 try: v = float(v)
                 except ValueError: pass
         upd[k2] = v
-    return validate(dataclasses.replace(base or RAFTConfig(), **upd))
+    return validate(dataclasses.replace(base or cls(), **upd))
 
-def load_config(path=None, overrides: dict | None = None) -> RAFTConfig:
+def load_config(path=None, overrides: dict | None = None, cls=RAFTConfig) -> RAFTConfig:
     "Load a YAML config (None: defaults) and apply `overrides`."
-    cfg = RAFTConfig()
+    cfg = cls()
     if path is not None:
         p = pathlib.Path(path)
         if not p.is_file(): raise FileNotFoundError(f"config file not found: {p}")
@@ -110,17 +113,17 @@ def save_config(cfg: RAFTConfig, path):
     pathlib.Path(path).write_text(yaml.safe_dump(asdict(cfg), sort_keys=False, allow_unicode=True))
 
 # %% ../nbs/00_config.ipynb #2ee2334e
-def add_config_args(parser: argparse.ArgumentParser):
-    "Add one `--FIELD VALUE` option per `RAFTConfig` field to `parser`."
+def add_config_args(parser: argparse.ArgumentParser, cls=RAFTConfig):
+    "Add one `--FIELD VALUE` option per field of the config class `cls` to `parser`."
     g = parser.add_argument_group('hyperparameters (override the config file)')
-    for f in fields(RAFTConfig):
+    for f in fields(cls):
         g.add_argument(f'--{f.name}', dest=f'cfg_{f.name}', default=None, metavar=f.type.upper(),
                        help=f'default: {f.default!r}')
 
-def overrides_from_args(args) -> dict:
+def overrides_from_args(args, cls=RAFTConfig) -> dict:
     "The fields given on the command line, parsed as YAML scalars."
     out = {}
-    for f in fields(RAFTConfig):
+    for f in fields(cls):
         v = getattr(args, f'cfg_{f.name}', None)
         if v is not None: out[f.name] = yaml.safe_load(v)
     return out

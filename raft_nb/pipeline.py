@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse, json, os, pathlib, statistics, sys, time
 from dataclasses import fields, asdict
+from types import SimpleNamespace
 import torch
 from accelerate.utils import set_seed
 from datasets import Dataset
@@ -19,7 +20,7 @@ from .raft import run_raft, write_atomic, new_tmp_dir, commit_dir
 
 # %% auto #0
 __all__ = ['WORLD_SEED', 'TINY_CONTEXT', 'prepare_data', 'unique', 'check_out_dir', 'get_tokenizer', 'sft_phase', 'reward_phase',
-           'align', 'raft_align_cli']
+           'prepare_run', 'summarize', 'align', 'raft_align_cli']
 
 # %% ../nbs/06_pipeline.ipynb #15826f43
 WORLD_SEED = 0          # the embedded world is fixed data: run seeds change models and sampling, not the world
@@ -44,7 +45,7 @@ def check_out_dir(out, cfg: RAFTConfig, resume: bool):
     out = pathlib.Path(out)
     if resume:
         if not (out / 'config.yaml').exists(): raise FileNotFoundError(f"--resume: {out} holds no run to resume (no config.yaml)")
-        old = load_config(out / 'config.yaml')
+        old = load_config(out / 'config.yaml', cls=type(cfg))
         diff = [f"{f.name}: {getattr(old, f.name)!r} → {getattr(cfg, f.name)!r}" for f in fields(cfg) if getattr(old, f.name) != getattr(cfg, f.name)]
         if diff: raise ValueError(f"--resume: the config differs from the run in {out}: " + '; '.join(diff))
     elif out.exists() and any(out.iterdir()):
@@ -110,7 +111,7 @@ def reward_phase(cfg, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, acc
     return fn, m
 
 # %% ../nbs/06_pipeline.ipynb #df07838c
-def _plot(rows, summary, path):
+def _plot(rows, summary, path, method='raft'):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     st = [r['stage'] for r in rows]
@@ -122,20 +123,22 @@ def _plot(rows, summary, path):
         ax[0].axhline(summary['gold'][f'sft_best_of_{n}_by_reward_model'], ls='-.', c='C0', alpha=.6, label=f'SFT best-of-{n} (picked by the training reward)')
         ax[0].axhline(MAX_GOLD, ls=':', c='k', alpha=.5, label='max gold')
     ax[0].plot(st, [r['reward'] for r in rows], 's-', c='C0', label='test: training reward')
-    ax[0].plot(st[1:], [r['reward_kept'] for r in rows[1:]], '^--', c='C1', alpha=.7, label='kept samples: training reward')
-    ax[0].set(xlabel='stage', ylabel='reward', title='Reward per RAFT stage'); ax[0].legend(fontsize=8)
+    if 'reward_kept' in rows[-1]: ax[0].plot(st[1:], [r['reward_kept'] for r in rows[1:]], '^--', c='C1', alpha=.7, label='kept samples: training reward')
+    ax[0].set(xlabel='stage', ylabel='reward', title=f'Reward per {method.upper()} stage'); ax[0].legend(fontsize=8)
     ax[1].plot(st, [r.get('kl', 0) for r in rows], 'o-', c='C3', label='KL(π‖π_SFT)')
     ax[1].set(xlabel='stage', ylabel='KL (nats)', title='Distance from the SFT model')
     a2 = ax[1].twinx(); a2.plot(st, [r['ppl'] for r in rows], 's--', c='C4', label='perplexity of held-out chosen'); a2.set_ylabel('perplexity')
     ax[1].legend(loc='upper left', fontsize=8); a2.legend(loc='lower right', fontsize=8)
     ax[2].plot(st, [r['distinct_2'] for r in rows], 'o-', label='test Distinct-2')
-    ax[2].plot(st[1:], [r['kept_distinct_2'] for r in rows[1:]], '^--', label='kept-set Distinct-2')
+    if 'kept_distinct_2' in rows[-1]: ax[2].plot(st[1:], [r['kept_distinct_2'] for r in rows[1:]], '^--', label='kept-set Distinct-2')
     ax[2].set(xlabel='stage', title='Diversity (a sudden drop flags reward hacking)'); ax[2].legend(fontsize=8)
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
-def align(cfg: RAFTConfig | None = None, out='runs/default', resume: bool = False, accelerator=None, log=print) -> dict:
-    "Run (or resume) SFT → reward model → RAFT in `out`; returns the summary written to `out/summary.json`."
-    cfg = validate(cfg or RAFTConfig()); out = pathlib.Path(out)
+def prepare_run(cfg: RAFTConfig, out, resume: bool = False, base=None, accelerator=None, log=print) -> SimpleNamespace:
+    """Check the input, then build (or load) what every alignment method starts from: tokenizer, SFT policy,
+    reward function, training and test prompts. The tokenizer/SFT/reward-model phases live in `base`
+    (default: `out`), so several methods can share them."""
+    cfg = validate(cfg); out = pathlib.Path(out); base = pathlib.Path(base or out)
     acc = accelerator or default_accelerator()
     check_out_dir(out, cfg, resume)
     if cfg.policy is not None: _check_source(cfg.policy)
@@ -144,46 +147,58 @@ def align(cfg: RAFTConfig | None = None, out='runs/default', resume: bool = Fals
     parts = prepare_data(cfg)                                # a bad dataset fails here, before anything is written
     acc.wait_for_everyone()                                 # every process has checked before the first write
     if acc.is_main_process:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True); base.mkdir(parents=True, exist_ok=True)
         if not resume: save_config(cfg, out / '.config.yaml.tmp'); os.replace(out / '.config.yaml.tmp', out / 'config.yaml')
-    tok = get_tokenizer(cfg, parts, out, acc)
+    tok = get_tokenizer(cfg, parts, base, acc)
     ctx = TINY_CONTEXT if cfg.policy is None else context_length(AutoConfig.from_pretrained(str(cfg.policy)))
     limit = min(cfg.max_prompt_tokens, ctx - cfg.max_new_tokens)
     if limit < 1: raise ValueError(f"max_new_tokens={cfg.max_new_tokens} leaves no room for a prompt in the model's context of {ctx}")
     dropped = {}
     for k in parts: parts[k], dropped[k] = filter_long_prompts(parts[k], tok, limit)
     if any(dropped.values()): log(f"dropped prompts longer than {limit} tokens: {dropped}")
-    policy, sft_m = sft_phase(cfg, tok, parts['sft'], out, acc, log)
-    reward_fn, rm_m = reward_phase(cfg, tok, parts['rm'], parts['test'], out, acc, log)
+    policy, sft_m = sft_phase(cfg, tok, parts['sft'], base, acc, log)
+    reward_fn, rm_m = reward_phase(cfg, tok, parts['rm'], parts['test'], base, acc, log)
     first = {}                                            # the first record of each distinct test prompt
     for i, p in enumerate(parts['test']['prompt']): first.setdefault(p, i)
     test = parts['test'].select(list(first.values())[:cfg.n_test])
-    gold = gold_reward if cfg.dataset is None else None
-    policy, rows = run_raft(policy, tok, reward_fn, unique(parts['prompts']['prompt']), list(test['prompt']), list(test['chosen']),
-                            cfg, out, gold_fn=gold, accelerator=acc, log=log)
+    return SimpleNamespace(cfg=cfg, out=out, base=base, acc=acc, tok=tok, policy=policy, reward_fn=reward_fn, sft_m=sft_m, rm_m=rm_m,
+                           train_prompts=unique(parts['prompts']['prompt']), test_prompts=list(test['prompt']),
+                           test_chosen=list(test['chosen']), gold=gold_reward if cfg.dataset is None else None, dropped=dropped, t0=t0)
+
+def summarize(run: SimpleNamespace, rows: list[dict], method: str = 'raft', log=print) -> dict:
+    "Write `summary.json` and `curves.png` of a finished run; returns the summary."
+    cfg, out = run.cfg, run.out
     first, last, n = rows[0], rows[-1], cfg.eval_best_of
     gap = lambda bo: (last['gold'] - first['gold']) / max(1e-9, bo - first['gold'])
     summary = dict(
-        gold=None if gold is None else {'sft': first['gold'], f'sft_best_of_{n}': first['gold_best_of_n'],
-                                        f'sft_best_of_{n}_by_reward_model': first['gold_best_of_n_by_reward'],
-                                        'raft': last['gold'], 'max': MAX_GOLD,
-                                        'gap_closed': gap(first['gold_best_of_n']),
-                                        'gap_closed_by_reward_model_best_of_n': gap(first['gold_best_of_n_by_reward'])},
-        reward=dict(sft=first['reward'], raft=last['reward']),
-        reward_model=rm_m, reward_model_accuracy=rm_m.get('accuracy'),
-        sft=sft_m, stages=last['stage'], test_prompts=len(test), dropped_long_prompts=dropped,
+        method=method,
+        gold=None if run.gold is None else {'sft': first['gold'], f'sft_best_of_{n}': first['gold_best_of_n'],
+                                            f'sft_best_of_{n}_by_reward_model': first['gold_best_of_n_by_reward'],
+                                            method: last['gold'], 'max': MAX_GOLD,
+                                            'gap_closed': gap(first['gold_best_of_n']),
+                                            'gap_closed_by_reward_model_best_of_n': gap(first['gold_best_of_n_by_reward'])},
+        reward={'sft': first['reward'], method: last['reward']},
+        reward_model=run.rm_m, reward_model_accuracy=run.rm_m.get('accuracy'),
+        sft=run.sft_m, stages=last['stage'], test_prompts=len(run.test_prompts), dropped_long_prompts=run.dropped,
         final=last, initial=first,
-        wall_time=sft_m['wall_time'] + rm_m.get('wall_time', 0) + sum(r['wall_time'] for r in rows),
-        wall_time_this_invocation=time.time() - t0, config=asdict(cfg))
-    if acc.is_main_process:
+        wall_time=run.sft_m['wall_time'] + run.rm_m.get('wall_time', 0) + sum(r['wall_time'] for r in rows),
+        wall_time_this_invocation=time.time() - run.t0, config=asdict(cfg))
+    if run.acc.is_main_process:
         write_atomic(out / 'summary.json', json.dumps(summary, indent=1))
-        _plot(rows, summary, out / 'curves.png')
-    if gold is not None:
+        _plot(rows, summary, out / 'curves.png', method)
+    if run.gold is not None:
         g = summary['gold']
-        log(f"gold reward on {len(test)} test prompts: SFT {g['sft']:.3f}, SFT best-of-{n} {g[f'sft_best_of_{n}']:.3f} "
-            f"(picked by the training reward: {g[f'sft_best_of_{n}_by_reward_model']:.3f}), RAFT {g['raft']:.3f} (max {MAX_GOLD}); "
-            f"RAFT closed {g['gap_closed']:.0%} of the gap to best-of-{n}")
+        log(f"gold reward on {len(run.test_prompts)} test prompts: SFT {g['sft']:.3f}, SFT best-of-{n} {g[f'sft_best_of_{n}']:.3f} "
+            f"(picked by the training reward: {g[f'sft_best_of_{n}_by_reward_model']:.3f}), {method.upper()} {g[method]:.3f} (max {MAX_GOLD}); "
+            f"{method.upper()} closed {g['gap_closed']:.0%} of the gap to best-of-{n}")
     return summary
+
+def align(cfg: RAFTConfig | None = None, out='runs/default', resume: bool = False, accelerator=None, log=print, base=None) -> dict:
+    "Run (or resume) SFT → reward model → RAFT in `out`; returns the summary written to `out/summary.json`."
+    run = prepare_run(cfg or RAFTConfig(), out, resume, base, accelerator, log)
+    _, rows = run_raft(run.policy, run.tok, run.reward_fn, run.train_prompts, run.test_prompts, run.test_chosen,
+                       run.cfg, run.out, gold_fn=run.gold, accelerator=run.acc, log=log)
+    return summarize(run, rows, 'raft', log)
 
 # %% ../nbs/06_pipeline.ipynb #6f226a81
 def raft_align_cli(argv=None):
@@ -192,6 +207,7 @@ def raft_align_cli(argv=None):
     ap.add_argument('config', nargs='?', default=None, help='YAML config (default: the embedded CPU world)')
     ap.add_argument('--out', required=True, help='output directory')
     ap.add_argument('--resume', action='store_true', help='continue the run in --out after its last complete stage')
+    ap.add_argument('--base', default=None, help='directory holding (or to hold) the tokenizer/SFT/reward-model phases (default: --out)')
     ap.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch’s choice)')
     add_config_args(ap)
     a = ap.parse_args(argv)
@@ -199,7 +215,7 @@ def raft_align_cli(argv=None):
     try:
         cfg = load_config(a.config, overrides_from_args(a))
         acc = default_accelerator()
-        align(cfg, a.out, a.resume, accelerator=acc, log=print if acc.is_main_process else (lambda *x: None))
+        align(cfg, a.out, a.resume, accelerator=acc, log=print if acc.is_main_process else (lambda *x: None), base=a.base)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"raft_align: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
     sys.stdout.flush(); sys.stderr.flush()

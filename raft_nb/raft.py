@@ -14,18 +14,19 @@ from .models import (default_accelerator, progress, context_length, response_log
 from .metrics import diversity, distinct_n, perplexity
 
 # %% auto #0
-__all__ = ['generate', 'select', 'ranking_scores', 'raft_stage', 'evaluate', 'write_atomic', 'commit_dir', 'new_tmp_dir',
-           'stage_dir', 'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts', 'run_raft']
+__all__ = ['generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'evaluate', 'write_atomic', 'commit_dir',
+           'new_tmp_dir', 'stage_dir', 'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts',
+           'run_raft']
 
 # %% ../nbs/05_raft.ipynb #88f94052
 @torch.no_grad()
-def generate(model, tokenizer, prompts, K: int = 1, temperature: float = 1.0, max_new_tokens: int = 48,
-             batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[str]]:
-    "K sampled responses (text, without EOS) for each prompt."
+def generate_ids(model, tokenizer, prompts, K: int = 1, temperature: float = 1.0, max_new_tokens: int = 48,
+                 batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[list[int]]]:
+    "K sampled responses for each prompt, as token ids up to and including the first EOS (if one came)."
     acc = accelerator or default_accelerator()
     set_seed(seed + 7919 * acc.process_index)
     model.eval(); model.to(acc.device)
-    L, out = context_length(model), []
+    L, eos, out = context_length(model), tokenizer.eos_token_id, []
     tokenizer.padding_side = 'left'
     try:
         with acc.split_between_processes(list(prompts)) as mine:
@@ -38,11 +39,17 @@ def generate(model, tokenizer, prompts, K: int = 1, temperature: float = 1.0, ma
                                      f"max_new_tokens={max_new_tokens} it exceeds the model's context of {L}")
                 g = model.generate(**enc, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
                                    max_new_tokens=max_new_tokens, num_return_sequences=K,
-                                   pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
-                texts = tokenizer.batch_decode(g[:, n:], skip_special_tokens=True)
-                out += [texts[j * K:(j + 1) * K] for j in range(len(texts) // K)]
+                                   pad_token_id=tokenizer.pad_token_id, eos_token_id=eos)
+                rows = [r[:r.index(eos) + 1] if eos in r else r for r in g[:, n:].tolist()]
+                out += [rows[j * K:(j + 1) * K] for j in range(len(rows) // K)]
     finally: tokenizer.padding_side = 'right'
     return gather_object(out) if acc.num_processes > 1 else out
+
+def generate(model, tokenizer, prompts, K: int = 1, temperature: float = 1.0, max_new_tokens: int = 48,
+             batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[str]]:
+    "K sampled responses (text, without EOS) for each prompt."
+    ids = generate_ids(model, tokenizer, prompts, K, temperature, max_new_tokens, batch_size, seed, accelerator, desc)
+    return [tokenizer.batch_decode(row, skip_special_tokens=True) for row in ids]
 
 # %% ../nbs/05_raft.ipynb #e18daf17
 def select(scores: torch.Tensor, ranking: str = 'local') -> torch.Tensor:
@@ -129,11 +136,12 @@ def read_rows(out) -> list[dict]:
     "The metrics of every completed stage, in order."
     return [json.loads((stage_dir(out, s) / 'metrics.json').read_text()) for s in completed_stages(out)]
 
-def save_stage(out, t, metrics: dict, policy=None, tokenizer=None, samples: dict | None = None):
-    "Write stage `t` (model, samples, metrics) atomically and refresh `metrics.jsonl`."
+def save_stage(out, t, metrics: dict, policy=None, tokenizer=None, samples: dict | None = None, extra=None):
+    "Write stage `t` (model, samples, metrics, and whatever `extra(dir)` writes) atomically and refresh `metrics.jsonl`."
     final = stage_dir(out, t); tmp = new_tmp_dir(final)
     if policy is not None: policy.save_pretrained(tmp / 'model'); tokenizer.save_pretrained(tmp / 'model')
     if samples is not None: Dataset.from_dict(samples).save_to_disk(str(tmp / 'samples'))
+    if extra is not None: extra(tmp)
     (tmp / 'metrics.json').write_text(json.dumps(metrics, indent=1))
     commit_dir(tmp, final)
     rows = read_rows(out)
