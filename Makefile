@@ -1,12 +1,16 @@
 # One command each, from a clean clone (only Python ≥ 3.10 with venv needed):
 #   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU)
 #   make test    set up .venv and run every test (notebooks with nbdev_test, then pytest)
+#   make compare RAFT vs PPO over 3 seeds (tables and figures into runs/compare and figures/)
+#   make reproduce PRESET=quick|cpu|gpu   every table and figure (raft_reproduce)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/default
 
-.PHONY: setup align test export clean-run
+.PHONY: setup align compare reproduce test export clean-run
+PRESET ?= cpu
+JOBS   ?= 2
 
 $(BIN)/.installed: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +23,12 @@ setup: $(BIN)/.installed
 align: setup
 	@if [ -f "$(OUT)/config.yaml" ]; then $(BIN)/raft_align --out $(OUT) --resume $(ARGS); \
 	else $(BIN)/raft_align --out $(OUT) $(ARGS); fi
+
+compare: setup
+	$(BIN)/raft_compare --out runs/compare --jobs $(JOBS) --figures figures $(ARGS)
+
+reproduce: setup
+	$(BIN)/raft_reproduce --preset $(PRESET) --out runs/reproduce_$(PRESET) --jobs $(JOBS) $(ARGS)
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2

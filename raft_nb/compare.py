@@ -11,11 +11,13 @@ from tqdm.auto import tqdm
 from .config import RAFTConfig, config_from_dict, save_config, load_config
 from .ppo import PPOConfig
 from .raft import write_atomic
+from .pipeline import SFT_FIELDS, RM_FIELDS
 
 # %% auto #0
-__all__ = ['PAPER_TABLE', 'METHODS', 'COLUMNS', 'MODELS_HELD', 'QUICK', 'QUICK_PPO', 'run_child', 'run_method', 'method_runs',
-           'run_seed', 'compare', 'interp', 'collect', 'main_table_md', 'paper_table_md', 'cost_table_md',
-           'cost_ratios', 'plot_curves', 'plot_frontier', 'plot_stability', 'write_report', 'raft_compare_cli']
+__all__ = ['PAPER_TABLE', 'METHODS', 'COLUMNS', 'MODELS_HELD', 'MODEL_COPIES', 'QUICK', 'QUICK_PPO', 'run_child', 'run_method',
+           'method_runs', 'base_name', 'run_seed', 'sweep', 'compare', 'interp', 'collect', 'main_table_md',
+           'paper_table_md', 'cost_table_md', 'cost_ratios', 'plot_curves', 'plot_frontier', 'plot_stability',
+           'write_report', 'raft_compare_cli']
 
 # %% ../nbs/08_compare.ipynb #3fec87cd
 PAPER_TABLE = [  # Dong et al. 2023, main HH-RLHF table, as transcribed by secondary notes (see above); None = not available
@@ -63,18 +65,38 @@ def method_runs(raft_K=(8, 16, 32), ppo_beta=(0.01, 0.05, 0.1)) -> list[tuple[st
 
 def _load() -> float: return os.getloadavg()[0]
 
+
+def base_name(upd: dict) -> str:
+    "The base directory of a run: `base`, or a variant named after the SFT/reward-model fields the run changes."
+    keys = sorted(k for k in upd if k in SFT_FIELDS + RM_FIELDS)
+    return 'base' + ''.join(f'_{k}-{upd[k]}' for k in keys)
+
+def _ensure_base(sd, upd, overrides, seed, threads):
+    "Train (once) the SFT + reward-model phases a run starts from; a variant that changes only the reward model reuses `base`'s SFT."
+    import shutil
+    upd = {k: v for k, v in upd.items() if k in SFT_FIELDS + RM_FIELDS}
+    name, cfg = base_name(upd), config_from_dict({**overrides, **upd, 'seed': seed}, RAFTConfig())
+    base = sd / name
+    if (sd / f'{name}.done').exists(): return base
+    if name != 'base' and not any(k in SFT_FIELDS for k in upd) and not (base / 'config.yaml').exists():
+        base.mkdir(parents=True, exist_ok=True)
+        for part in ('tokenizer', 'sft'): shutil.copytree(sd / 'base' / part, base / part, dirs_exist_ok=True)
+        save_config(cfg, base / 'config.yaml')
+    run_method('base', cfg, base, base, threads, sd / 'log.txt')
+    write_atomic(sd / f'{name}.done', 'ok')
+    return base
+
 def run_seed(out, s, runs, overrides, ppo_overrides, threads=1, log=print, bar=None):
-    "Every method of one seed, sequentially: the shared SFT + reward model first, then each run (skipping finished ones)."
-    sd = pathlib.Path(out) / f'seed{s}'; base = sd / 'base'
-    if not (sd / 'base.done').exists():                   # the shared SFT + reward model, trained once per seed
-        run_method('base', config_from_dict({**overrides, 'seed': s}, RAFTConfig()), base, base, threads, sd / 'log.txt')
-        write_atomic(sd / 'base.done', 'ok')
+    "Every run of one seed, sequentially: the shared SFT + reward model first, then each run (skipping finished ones)."
+    sd = pathlib.Path(out) / f'seed{s}'
+    _ensure_base(sd, {}, overrides, s, threads)
     if bar is not None: bar.update()
     for name, method, upd in runs:
         d = sd / name; cost_f = sd / f'{name}.cost.json'
         if not (d / 'summary.json').exists() or not cost_f.exists():
             cls = RAFTConfig if method == 'raft' else PPOConfig
             cfg = config_from_dict({**overrides, **(ppo_overrides if method == 'ppo' else {}), **upd, 'seed': s}, cls())
+            base = _ensure_base(sd, upd, overrides, s, threads)
             load0 = _load()
             cost = run_method(method, cfg, d, base, threads, sd / 'log.txt')
             write_atomic(cost_f, json.dumps(dict(cost, load_average_before=load0, load_average_after=_load())))
@@ -82,20 +104,25 @@ def run_seed(out, s, runs, overrides, ppo_overrides, threads=1, log=print, bar=N
         log(f"seed {s} {name}: gold {s_['gold'][method]:.3f} (SFT {s_['gold']['sft']:.3f}), reward {s_['reward'][method]:.3f}")
         if bar is not None: bar.update()
 
-def compare(out='runs/compare', seeds=(0, 1, 2), raft_K=(8, 16, 32), ppo_beta=(0.01, 0.05, 0.1), overrides: dict | None = None,
-            ppo_overrides: dict | None = None, threads: int = 1, jobs: int = 1, log=print) -> dict:
-    """Run every method for every seed (resumably; `jobs` seeds at a time, each seed's runs in sequence) and write
-    the tables and figures; returns the results."""
+def sweep(out, seeds, runs, overrides: dict | None = None, ppo_overrides: dict | None = None, threads: int = 1, jobs: int = 1,
+          log=print, desc='runs') -> dict:
+    """Run every (name, method, config changes) of `runs` for every seed — resumably, `jobs` seeds at a time, each
+    seed's runs in sequence — and collect the results."""
     from concurrent.futures import ThreadPoolExecutor
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     overrides, ppo_overrides = overrides or {}, ppo_overrides or {}
-    runs = method_runs(raft_K, ppo_beta)
-    config_from_dict(overrides, RAFTConfig()); config_from_dict({**overrides, **ppo_overrides}, PPOConfig())   # fail early on bad input
-    bar = tqdm(total=len(seeds) * (len(runs) + 1), desc='compare (runs done)')
+    for _, method, upd in runs:                                       # fail early on bad input
+        config_from_dict({**overrides, **(ppo_overrides if method == 'ppo' else {}), **upd}, RAFTConfig() if method == 'raft' else PPOConfig())
+    bar = tqdm(total=len(seeds) * (len(runs) + 1), desc=desc)
     with ThreadPoolExecutor(max(1, jobs)) as ex:
         for f in [ex.submit(run_seed, out, s, runs, overrides, ppo_overrides, threads, log, bar) for s in seeds]: f.result()
     bar.close()
-    res = collect(out, seeds, runs)
+    return collect(out, seeds, runs)
+
+def compare(out='runs/compare', seeds=(0, 1, 2), raft_K=(8, 16, 32), ppo_beta=(0.01, 0.05, 0.1), overrides: dict | None = None,
+            ppo_overrides: dict | None = None, threads: int = 1, jobs: int = 1, log=print) -> dict:
+    "The RAFT-vs-PPO comparison: every K and β for every seed, then the tables and figures; returns the results."
+    res = sweep(out, seeds, method_runs(raft_K, ppo_beta), overrides, ppo_overrides, threads, jobs, log, desc='compare (runs done)')
     res['jobs'] = jobs
     write_report(res, out)
     return res
@@ -106,6 +133,8 @@ COLUMNS = [('reward', 'reward (RM)'), ('gold', 'gold reward'), ('ppl', 'perplexi
            ('length', 'length')]
 MODELS_HELD = dict(raft=dict(models=3, trained=1, note='policy; reference copy (KL, β-ranking); reward model'),
                    ppo=dict(models=4, trained=2, note='policy; reference; critic; reward model'))
+# fp32 copies of a policy-sized model held during training: weights (+ gradients + 2 Adam moments when trained)
+MODEL_COPIES = dict(raft=4 + 1 + 1, ppo=4 + 4 + 1 + 1)
 
 def interp(xs, ys, x):
     "Piecewise-linear y(x) through the points (x must lie within them)."
@@ -150,6 +179,7 @@ def collect(out, seeds, runs) -> dict:
         cost.append(dict(method=name, wall_time=_ms([p['cum_time'][-1] for p in P]), process_wall_time=_ms([p['cost']['process_wall_time'] for p in P]),
                          peak_rss_mib=_ms([p['cost']['peak_rss_mib'] for p in P]), samples=P[0]['rows'][-1]['samples_generated'],
                          load_average=_ms([p['cost'].get('load_average_before') for p in P]),
+                         model_memory_mib=MODEL_COPIES[r['method']] * 4 * P[0]['summary']['sft']['parameters'] / 2**20,
                          **MODELS_HELD[r['method']]))
     return dict(seeds=list(seeds), runs=R, table=table, extra=extra, cost=cost, equal_samples=eq_samples, equal_time=eq_time)
 
@@ -164,7 +194,7 @@ def main_table_md(res) -> str:
     hdr = '| method | ' + ' | '.join(n for _, n in COLUMNS) + f" | gold @ {res['equal_samples']:,} samples | gold @ {res['equal_time']:.0f} s |"
     lines = [hdr, '|' + '---|' * (len(COLUMNS) + 3)]
     for r in res['table']:
-        lines.append(f"| {r['method']} | " + ' | '.join(_fmt_ms(r[k], 1 if k == 'length' else 3) for k, _ in COLUMNS) +
+        lines.append(f"| {r['method']} | " + ' | '.join(_fmt_ms(r[k], 1 if k == 'length' else 0 if k.startswith('unique') else 3) for k, _ in COLUMNS) +
                      f" | {_fmt_ms(r.get('gold_at_equal_samples'))} | {_fmt_ms(r.get('gold_at_equal_time'))} |")
     return '\n'.join(lines)
 
@@ -176,11 +206,11 @@ def paper_table_md() -> str:
     return '\n'.join(lines)
 
 def cost_table_md(res) -> str:
-    lines = ['| method | wall time of the method (s) | process wall time (s) | peak RSS (MiB) | samples generated | models in memory (trained) | which | load average at start |',
-             '|---|---|---|---|---|---|---|---|']
+    lines = ['| method | wall time of the method (s) | process wall time (s) | peak RSS (MiB) | model memory (MiB, from parameter counts) | samples generated | models in memory (trained) | which | load average at start |',
+             '|---|---|---|---|---|---|---|---|---|']
     for c in res['cost']:
         lines.append(f"| {c['method']} | {_fmt_ms(c['wall_time'], 0)} | {_fmt_ms(c['process_wall_time'], 0)} | {_fmt_ms(c['peak_rss_mib'], 0)} | "
-                     f"{c['samples']:,} | {c['models']} ({c['trained']}) | {c['note']} | {_fmt_ms(c.get('load_average'), 1)} |")
+                     f"{c['model_memory_mib']:.1f} | {c['samples']:,} | {c['models']} ({c['trained']}) | {c['note']} | {_fmt_ms(c.get('load_average'), 1)} |")
     return '\n'.join(lines)
 
 def cost_ratios(res, raft='raft_K8', ppo=None) -> dict:
@@ -188,7 +218,8 @@ def cost_ratios(res, raft='raft_K8', ppo=None) -> dict:
     R = res['runs']; ppo = ppo or next(n for n in R if R[n]['method'] == 'ppo')
     pairs = list(zip(R[raft]['seeds'], R[ppo]['seeds']))
     return dict(raft=raft, ppo=ppo, wall_time=_ms([a['cum_time'][-1] / b['cum_time'][-1] for a, b in pairs]),
-                peak_rss=_ms([a['cost']['peak_rss_mib'] / b['cost']['peak_rss_mib'] for a, b in pairs]))
+                peak_rss=_ms([a['cost']['peak_rss_mib'] / b['cost']['peak_rss_mib'] for a, b in pairs]),
+                model_memory=MODEL_COPIES['raft'] / MODEL_COPIES['ppo'])
 
 def _band(ax, xs, Y, label, c, ls='-'):
     import numpy as np
@@ -248,12 +279,20 @@ def plot_stability(res, path):
 def write_report(res, out):
     "results.json, the Markdown/CSV tables and the PNG figures, written into `out`."
     out = pathlib.Path(out)
-    write_atomic(out / 'results.json', json.dumps(dict(res, cost_ratios=cost_ratios(res) if any(r['method'] == 'ppo' for r in res['runs'].values()) and 'raft_K8' in res['runs'] else None), indent=1))
+    ratios = {n: cost_ratios(res, ppo=n) for n, r in res['runs'].items() if r['method'] == 'ppo'} if 'raft_K8' in res['runs'] else {}
+    write_atomic(out / 'results.json', json.dumps(dict(res, cost_ratios=ratios), indent=1))
     e = res['extra']
     md = ['## Main table (ours: embedded world, mean ± std over seeds ' + ', '.join(map(str, res['seeds'])) + ')', '', main_table_md(res), '',
           f"SFT best-of-{e['best_of']} gold reward: {_fmt_ms(e['sft_best_of_n_gold'])} picked by gold, {_fmt_ms(e['sft_best_of_n_by_reward_model'])} "
           f"picked by the reward model (pairwise accuracy {_fmt_ms(e['reward_model_accuracy'])}).", '',
           '## The paper (for reference; values transcribed from secondary notes, see `nbs/08_compare.ipynb`)', '', paper_table_md(), '', '## Cost (measured in the same run)', '', cost_table_md(res)]
+    if 'raft_K8' in res['runs']:
+        for ppo in [n for n, r in res['runs'].items() if r['method'] == 'ppo']:
+            cr = cost_ratios(res, ppo=ppo)
+            md += ['', f"RAFT-K8 / {ppo}, per seed then mean ± std: wall time {_fmt_ms(cr['wall_time'], 2)}, peak RSS {_fmt_ms(cr['peak_rss'], 2)}, "
+                   f"model memory {cr['model_memory']:.2f} (parameter counts)."]
+        md += ['', "Wall time counts the method's stages including their evaluation; peak RSS is the whole process (Python, PyTorch and "
+               "the data included); model memory counts fp32 weights, and for trained models gradients and Adam's two moments."]
     write_atomic(out / 'tables.md', '\n'.join(md) + '\n')
     import csv, io
     for name, rows in (('main_table', res['table']), ('cost_table', res['cost'])):

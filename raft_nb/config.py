@@ -49,11 +49,23 @@ class RAFTConfig:
     n_embd: int = 128               # tiny GPT-2 width (policy and reward model)
     n_layer: int = 4
     gen_batch_size: int = 64        # prompts per generation batch (each with K samples)
+    # --- robustness and over-optimisation experiments (the defaults change nothing) ---
+    reward_noise: str = 'none'      # perturb the training reward: 'none', 'gaussian', 'prompt_bias' or 'sample_bias'
+    noise_std: float = 1.0          # scale of that noise
+    reward_scale: float = 1.0       # the training reward is reward_scale · r + reward_shift
+    reward_shift: float = 0.0
+    reward_bonus: Optional[str] = None  # a flawed reward model: + reward_bonus_value for each occurrence of this text
+    reward_bonus_value: float = 1.0
+    rm_init: str = 'sft'            # the reward model starts from the SFT model, or from 'scratch' at rm_n_embd × rm_n_layer
+    rm_n_embd: int = 128
+    rm_n_layer: int = 4
+    rm_pairs: Optional[int] = None  # train the reward model on only this many pairs (None: all)
 
 # %% ../nbs/00_config.ipynb #f0e6897e
-_CHOICES = dict(ranking=('local', 'global'), malformed=('error', 'skip'))
-_POSITIVE_INT = 'b K stages epochs batch_size max_new_tokens max_prompt_tokens sft_epochs rm_epochs n_test eval_best_of world_size n_embd n_layer gen_batch_size'.split()
-_POSITIVE_FLOAT = 'lam lr sft_lr rm_lr eval_lam'.split()
+_CHOICES = dict(ranking=('local', 'global'), malformed=('error', 'skip'), reward_noise=('none', 'gaussian', 'prompt_bias', 'sample_bias'),
+                rm_init=('sft', 'scratch'))
+_POSITIVE_INT = 'b K stages epochs batch_size max_new_tokens max_prompt_tokens sft_epochs rm_epochs n_test eval_best_of world_size n_embd n_layer gen_batch_size rm_n_embd rm_n_layer'.split()
+_POSITIVE_FLOAT = 'lam lr sft_lr rm_lr eval_lam reward_scale'.split()
 
 def validate(cfg: RAFTConfig) -> RAFTConfig:
     "Raise `ValueError` naming the first invalid field of `cfg`; return `cfg` if all are valid."
@@ -68,7 +80,10 @@ def validate(cfg: RAFTConfig) -> RAFTConfig:
     for k in _POSITIVE_FLOAT + list(getattr(cfg, 'POSITIVE_FLOAT', ())):
         v = getattr(cfg, k)
         if v is not None and not (math.isfinite(v) and v > 0): raise ValueError(f"config field {k!r} must be a finite number > 0, got {v!r}")
-    for k in ['beta'] + list(getattr(cfg, 'NON_NEGATIVE', ())):
+    if cfg.rm_pairs is not None and cfg.rm_pairs < 1: raise ValueError(f"config field 'rm_pairs' must be ≥ 1 or null, got {cfg.rm_pairs!r}")
+    for k in ('reward_shift', 'reward_bonus_value'):
+        if not math.isfinite(getattr(cfg, k)): raise ValueError(f"config field {k!r} must be finite, got {getattr(cfg, k)!r}")
+    for k in ['beta', 'noise_std'] + list(getattr(cfg, 'NON_NEGATIVE', ())):
         v = getattr(cfg, k)
         if not (math.isfinite(v) and v >= 0): raise ValueError(f"config field {k!r} must be ≥ 0, got {v!r}")
     for k, ok in _CHOICES.items():

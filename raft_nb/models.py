@@ -140,7 +140,7 @@ def _loop(model, loader, loss_fn, epochs, lr, accelerator, desc):
         for batch in loader:
             loss = loss_fn(model, batch)
             acc.backward(loss); opt.step(); opt.zero_grad()
-            losses.append(loss.item()); bar.update(); bar.set_postfix(loss=f"{losses[-1]:.3f}")
+            losses.append(loss.item()); bar.update(); bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
     bar.close()
     model = acc.unwrap_model(model); model.eval()
     acc.free_memory()

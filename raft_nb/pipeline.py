@@ -4,10 +4,10 @@
 
 # %% ../nbs/06_pipeline.ipynb #312fc84c
 from __future__ import annotations
-import argparse, json, os, pathlib, statistics, sys, time
+import argparse, hashlib, json, os, pathlib, random, statistics, sys, time
 from dataclasses import fields, asdict
 from types import SimpleNamespace
-import torch
+import torch, yaml
 from accelerate.utils import set_seed
 from datasets import Dataset
 from transformers import AutoConfig
@@ -15,12 +15,14 @@ from .config import RAFTConfig, validate, load_config, save_config, add_config_a
 from .data import load_hh, parse_records, split_by_prompt, filter_long_prompts
 from .world import make_world, gold_reward, MAX_GOLD
 from .models import (train_tokenizer, tiny_gpt2, load_tokenizer, load_policy, load_reward_model, sft,
-                            train_reward_model, RewardModel, pairwise_accuracy, context_length, _check_source, default_accelerator)
+                            train_reward_model, RewardModel, pairwise_accuracy, context_length, _check_source, default_accelerator,
+                            checked_rewards)
 from .raft import run_raft, write_atomic, new_tmp_dir, commit_dir
 
 # %% auto #0
-__all__ = ['WORLD_SEED', 'TINY_CONTEXT', 'prepare_data', 'unique', 'check_out_dir', 'get_tokenizer', 'sft_phase', 'reward_phase',
-           'prepare_run', 'summarize', 'align', 'raft_align_cli']
+__all__ = ['WORLD_SEED', 'TINY_CONTEXT', 'SFT_FIELDS', 'RM_FIELDS', 'BIASES', 'prepare_data', 'unique', 'check_base',
+           'check_out_dir', 'get_tokenizer', 'sft_phase', 'reward_phase', 'perturb_reward', 'prepare_run', 'summarize',
+           'align', 'run_cli', 'raft_align_cli']
 
 # %% ../nbs/06_pipeline.ipynb #15826f43
 WORLD_SEED = 0          # the embedded world is fixed data: run seeds change models and sampling, not the world
@@ -40,6 +42,17 @@ def prepare_data(cfg: RAFTConfig) -> dict[str, Dataset]:
 def unique(xs) -> list: return list(dict.fromkeys(xs))
 
 # %% ../nbs/06_pipeline.ipynb #59453970
+SFT_FIELDS = ('world_size', 'n_embd', 'n_layer', 'sft_epochs', 'sft_lr', 'policy', 'dataset', 'malformed', 'max_prompt_tokens', 'batch_size', 'seed')
+RM_FIELDS = ('reward', 'rm_epochs', 'rm_lr', 'rm_init', 'rm_n_embd', 'rm_n_layer', 'rm_pairs')
+
+def check_base(base, cfg: RAFTConfig):
+    "Refuse to start from a base directory whose SFT / reward-model phases were made with other settings."
+    f = pathlib.Path(base) / 'config.yaml'
+    if not f.exists(): return
+    old = yaml.safe_load(f.read_text()) or {}
+    diff = [f"{k}: {old.get(k)!r} → {getattr(cfg, k)!r}" for k in SFT_FIELDS + RM_FIELDS if k in old and old[k] != getattr(cfg, k)]
+    if diff: raise ValueError(f"--base {base}: its SFT / reward-model phases were made with other settings: " + '; '.join(diff))
+
 def check_out_dir(out, cfg: RAFTConfig, resume: bool):
     "Refuse to overwrite a run, or to resume one with a different config."
     out = pathlib.Path(out)
@@ -96,7 +109,9 @@ def reward_phase(cfg, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, acc
     d = out / 'reward_model'
     if (m := _done(d)) is not None: return RewardModel(load_reward_model(d, tok), tok), m
     t0 = time.time(); set_seed(cfg.seed)
-    rm = load_reward_model(out / 'sft', tok)          # initialised from the SFT model, as is usual
+    if cfg.rm_pairs is not None: pairs = pairs.select(range(min(cfg.rm_pairs, len(pairs))))
+    if cfg.rm_init == 'sft': rm = load_reward_model(out / 'sft', tok)          # initialised from the SFT model, as is usual
+    else: rm = tiny_gpt2(tok, cfg.rm_n_embd, cfg.rm_n_layer, n_positions=TINY_CONTEXT, reward_model=True)   # a proxy of another size
     rm, losses = train_reward_model(rm, tok, list(pairs['prompt']), list(pairs['chosen']), list(pairs['rejected']),
                                     cfg.rm_epochs, cfg.rm_lr, cfg.batch_size, cfg.seed, accelerator)
     fn = RewardModel(rm, tok)
@@ -111,6 +126,28 @@ def reward_phase(cfg, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, acc
     return fn, m
 
 # %% ../nbs/06_pipeline.ipynb #df07838c
+BIASES = (-2.0, -1.0, 1.0, 2.0)
+
+def _rng(*parts) -> random.Random:
+    return random.Random(hashlib.sha1('\x1f'.join(map(str, parts)).encode()).digest())
+
+def perturb_reward(fn, cfg: RAFTConfig):
+    "The training reward of a robustness experiment: `fn`'s scores with noise, bias, scale, shift or a bonus (see above)."
+    if cfg.reward_noise == 'none' and cfg.reward_scale == 1 and cfg.reward_shift == 0 and cfg.reward_bonus is None: return fn
+    def perturbed(prompts, responses):
+        out = []
+        for p, y, r in zip(prompts, responses, checked_rewards(fn, prompts, responses).tolist(), strict=True):
+            if cfg.reward_noise == 'gaussian': r += _rng(cfg.seed, 'gaussian', p, y).gauss(0.0, cfg.noise_std)
+            elif cfg.reward_noise in ('prompt_bias', 'sample_bias'):
+                u = _rng(cfg.seed, cfg.reward_noise, p, *([y] if cfg.reward_noise == 'sample_bias' else []))
+                if u.random() < 0.2: r += cfg.noise_std * u.choice(BIASES)
+            if cfg.reward_bonus: r += cfg.reward_bonus_value * y.count(cfg.reward_bonus)
+            out.append(cfg.reward_scale * r + cfg.reward_shift)
+        return out
+    perturbed.__name__ = f'perturbed({getattr(fn, "__name__", type(fn).__name__)})'
+    return perturbed
+
+# %% ../nbs/06_pipeline.ipynb #09509b5c
 def _plot(rows, summary, path, method='raft'):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -141,6 +178,7 @@ def prepare_run(cfg: RAFTConfig, out, resume: bool = False, base=None, accelerat
     cfg = validate(cfg); out = pathlib.Path(out); base = pathlib.Path(base or out)
     acc = accelerator or default_accelerator()
     check_out_dir(out, cfg, resume)
+    if base != out: check_base(base, cfg)
     if cfg.policy is not None: _check_source(cfg.policy)
     if cfg.reward not in ('learned', 'gold'): _check_source(cfg.reward)
     t0 = time.time()
@@ -149,6 +187,7 @@ def prepare_run(cfg: RAFTConfig, out, resume: bool = False, base=None, accelerat
     if acc.is_main_process:
         out.mkdir(parents=True, exist_ok=True); base.mkdir(parents=True, exist_ok=True)
         if not resume: save_config(cfg, out / '.config.yaml.tmp'); os.replace(out / '.config.yaml.tmp', out / 'config.yaml')
+        if not (base / 'config.yaml').exists(): save_config(cfg, base / '.config.yaml.tmp'); os.replace(base / '.config.yaml.tmp', base / 'config.yaml')
     tok = get_tokenizer(cfg, parts, base, acc)
     ctx = TINY_CONTEXT if cfg.policy is None else context_length(AutoConfig.from_pretrained(str(cfg.policy)))
     limit = min(cfg.max_prompt_tokens, ctx - cfg.max_new_tokens)
@@ -162,6 +201,7 @@ def prepare_run(cfg: RAFTConfig, out, resume: bool = False, base=None, accelerat
     for i, p in enumerate(parts['test']['prompt']): first.setdefault(p, i)
     test = parts['test'].select(list(first.values())[:cfg.n_test])
     return SimpleNamespace(cfg=cfg, out=out, base=base, acc=acc, tok=tok, policy=policy, reward_fn=reward_fn, sft_m=sft_m, rm_m=rm_m,
+                           train_reward_fn=perturb_reward(reward_fn, cfg),
                            train_prompts=unique(parts['prompts']['prompt']), test_prompts=list(test['prompt']),
                            test_chosen=list(test['chosen']), gold=gold_reward if cfg.dataset is None else None, dropped=dropped, t0=t0)
 
@@ -197,26 +237,31 @@ def align(cfg: RAFTConfig | None = None, out='runs/default', resume: bool = Fals
     "Run (or resume) SFT → reward model → RAFT in `out`; returns the summary written to `out/summary.json`."
     run = prepare_run(cfg or RAFTConfig(), out, resume, base, accelerator, log)
     _, rows = run_raft(run.policy, run.tok, run.reward_fn, run.train_prompts, run.test_prompts, run.test_chosen,
-                       run.cfg, run.out, gold_fn=run.gold, accelerator=run.acc, log=log)
+                       run.cfg, run.out, gold_fn=run.gold, accelerator=run.acc, log=log, train_reward_fn=run.train_reward_fn)
     return summarize(run, rows, 'raft', log)
 
-# %% ../nbs/06_pipeline.ipynb #6f226a81
-def raft_align_cli(argv=None):
-    "Entry point of `raft_align`."
-    ap = argparse.ArgumentParser(prog='raft_align', description='SFT → reward model → RAFT (Dong et al. 2023), resumable.')
+# %% ../nbs/06_pipeline.ipynb #2f07eaa2
+def run_cli(argv, prog: str, description: str, cls, run):
+    "The command line shared by `raft_align` and `raft_ppo`: parse, call `run(cfg, args)`, report bad input in one line."
+    ap = argparse.ArgumentParser(prog=prog, description=description)
     ap.add_argument('config', nargs='?', default=None, help='YAML config (default: the embedded CPU world)')
     ap.add_argument('--out', required=True, help='output directory')
     ap.add_argument('--resume', action='store_true', help='continue the run in --out after its last complete stage')
     ap.add_argument('--base', default=None, help='directory holding (or to hold) the tokenizer/SFT/reward-model phases (default: --out)')
-    ap.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch’s choice)')
-    add_config_args(ap)
+    ap.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: the same seed then gives the same '
+                    'numbers on any machine; 0 = torch’s choice, faster on many cores but machine-dependent)')
+    add_config_args(ap, cls)
     a = ap.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
-    try:
-        cfg = load_config(a.config, overrides_from_args(a))
-        acc = default_accelerator()
-        align(cfg, a.out, a.resume, accelerator=acc, log=print if acc.is_main_process else (lambda *x: None), base=a.base)
+    try: run(load_config(a.config, overrides_from_args(a, cls), cls=cls), a)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"raft_align: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
+        print(f"{prog}: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
     sys.stdout.flush(); sys.stderr.flush()
     os._exit(0)          # avoids the intermittent abort of multi-process runs at interpreter exit
+
+def raft_align_cli(argv=None):
+    "Entry point of `raft_align`."
+    def run(cfg, a):
+        acc = default_accelerator()
+        align(cfg, a.out, a.resume, accelerator=acc, log=print if acc.is_main_process else (lambda *x: None), base=a.base)
+    run_cli(argv, 'raft_align', 'SFT → reward model → RAFT (Dong et al. 2023), resumable.', RAFTConfig, run)

@@ -171,8 +171,8 @@ def _save_ppo_state(critic, opts, kl_ctl):
     return write
 
 def run_ppo(policy, critic, tokenizer, reward_fn, train_prompts, test_prompts, test_chosen, cfg: PPOConfig, out,
-            gold_fn=None, accelerator=None, log=print) -> tuple:
-    "Run (or resume) PPO stages 1..cfg.stages in `out`; returns (policy, metrics rows)."
+            gold_fn=None, accelerator=None, log=print, train_reward_fn=None) -> tuple:
+    "Run (or resume) PPO stages 1..cfg.stages in `out`; returns (policy, metrics rows). `train_reward_fn` (default: `reward_fn`) trains, `reward_fn` evaluates."
     validate(cfg)
     acc = accelerator or default_accelerator()
     if acc.num_processes > 1: raise ValueError("PPO here runs in a single process; launch it without accelerate/torchrun")
@@ -198,7 +198,7 @@ def run_ppo(policy, critic, tokenizer, reward_fn, train_prompts, test_prompts, t
         t0, logs, samples = time.time(), [], dict(prompt=[], response=[], reward=[])
         for j in progress(cfg.rollouts_per_stage, f'stage {t}: PPO steps', iterable=range(cfg.rollouts_per_stage)):
             s = stage_seed(cfg.seed, t) * 1000 + j
-            smp, st = ppo_step(policy, ref, critic, *opts, tokenizer, reward_fn, draw_prompts(train_prompts, cfg.rollout_batch, s),
+            smp, st = ppo_step(policy, ref, critic, *opts, tokenizer, train_reward_fn or reward_fn, draw_prompts(train_prompts, cfg.rollout_batch, s),
                                cfg, kl_ctl.value, s, acc, desc=f'stage {t}: rollout {j + 1}')
             kl_ctl.update(st['kl'], cfg.rollout_batch); st['beta'] = kl_ctl.value
             logs.append(st)
@@ -212,7 +212,7 @@ def run_ppo(policy, critic, tokenizer, reward_fn, train_prompts, test_prompts, t
     return policy, read_rows(out)
 
 # %% ../nbs/07_ppo.ipynb #304eb9b6
-from .pipeline import prepare_run, summarize
+from .pipeline import prepare_run, summarize, run_cli
 
 def make_critic(run):
     "The critic's initial weights: the learned reward model of this run, else the SFT model with a new head."
@@ -225,22 +225,10 @@ def ppo_align(cfg: PPOConfig | None = None, out='runs/ppo', resume: bool = False
     "Run (or resume) SFT → reward model → PPO in `out`; returns the summary written to `out/summary.json`."
     run = prepare_run(cfg or PPOConfig(), out, resume, base, accelerator, log)
     _, rows = run_ppo(run.policy, make_critic(run), run.tok, run.reward_fn, run.train_prompts, run.test_prompts, run.test_chosen,
-                      run.cfg, run.out, gold_fn=run.gold, accelerator=run.acc, log=log)
+                      run.cfg, run.out, gold_fn=run.gold, accelerator=run.acc, log=log, train_reward_fn=run.train_reward_fn)
     return summarize(run, rows, 'ppo', log)
 
 def raft_ppo_cli(argv=None):
     "Entry point of `raft_ppo`."
-    ap = argparse.ArgumentParser(prog='raft_ppo', description='SFT → reward model → PPO (the RLHF baseline of the RAFT paper), resumable.')
-    ap.add_argument('config', nargs='?', default=None, help='YAML config (default: the embedded CPU world)')
-    ap.add_argument('--out', required=True, help='output directory')
-    ap.add_argument('--resume', action='store_true', help='continue the run in --out after its last complete stage')
-    ap.add_argument('--base', default=None, help='directory holding (or to hold) the tokenizer/SFT/reward-model phases (default: --out)')
-    ap.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch’s choice)')
-    add_config_args(ap, PPOConfig)
-    a = ap.parse_args(argv)
-    if a.threads: torch.set_num_threads(a.threads)
-    try: ppo_align(load_config(a.config, overrides_from_args(a, PPOConfig), cls=PPOConfig), a.out, a.resume, base=a.base)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"raft_ppo: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(0)
+    run_cli(argv, 'raft_ppo', 'SFT → reward model → PPO (the RLHF baseline of the RAFT paper), resumable.', PPOConfig,
+            lambda cfg, a: ppo_align(cfg, a.out, a.resume, base=a.base))

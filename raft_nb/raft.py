@@ -162,8 +162,8 @@ def _fmt(m):
     return ' | '.join(f"{n} {m[k]:.3f}" for k, n in keys if k in m and m[k] is not None)
 
 def run_raft(policy, tokenizer, reward_fn, train_prompts, test_prompts, test_chosen, cfg: RAFTConfig, out,
-             gold_fn=None, accelerator=None, log=print) -> tuple:
-    "Run (or resume) RAFT stages 1..cfg.stages in `out`; returns (policy, metrics rows)."
+             gold_fn=None, accelerator=None, log=print, train_reward_fn=None) -> tuple:
+    "Run (or resume) RAFT stages 1..cfg.stages in `out`; returns (policy, metrics rows). `train_reward_fn` (default: `reward_fn`) ranks, `reward_fn` evaluates."
     validate(cfg)
     acc = accelerator or default_accelerator()
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -183,7 +183,7 @@ def run_raft(policy, tokenizer, reward_fn, train_prompts, test_prompts, test_cho
     best_d2 = max([r['kept_distinct_2'] for r in read_rows(out) if r.get('kept_distinct_2') is not None] or [0.0])
     for t in tqdm(range(last + 1, cfg.stages + 1), desc='RAFT stages', initial=last, total=cfg.stages, disable=not acc.is_main_process):
         t0, s = time.time(), stage_seed(cfg.seed, t)
-        policy, samples, stats = raft_stage(policy, tokenizer, reward_fn, draw_prompts(train_prompts, cfg.b, s), cfg, s, ref, acc, desc=f'stage {t}')
+        policy, samples, stats = raft_stage(policy, tokenizer, train_reward_fn or reward_fn, draw_prompts(train_prompts, cfg.b, s), cfg, s, ref, acc, desc=f'stage {t}')
         m = dict(stage=t, **stats, **ev(policy, t), samples_generated=cfg.b * cfg.K * t)
         m['diversity_alarm'] = bool(best_d2 > 0 and stats['kept_distinct_2'] < 0.6 * best_d2)
         if m['diversity_alarm']:
