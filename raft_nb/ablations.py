@@ -73,12 +73,13 @@ def plot_ablation(res, name, path):
     for a in ax: a.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
-def run_ablation(name, out, seeds=(0,), overrides: dict | None = None, ppo_overrides: dict | None = None, threads=1, jobs=1, log=print) -> dict:
-    "Run ablation `name` (a key of `ABLATIONS`) and write `ablation_NAME.md`, `.csv`-free JSON rows and `ablation_NAME.png` into `out`."
+def run_ablation(name, out, seeds=(0,), overrides: dict | None = None, ppo_overrides: dict | None = None, threads=1, jobs=1, log=print,
+                 runs=None) -> dict:
+    "Run ablation `name` (its `runs`, default `ABLATIONS[name]`) and write `ablation_NAME.md`, `ablation_NAME.json` and `ablation_NAME.png` into `out`."
     out = pathlib.Path(out)
-    res = sweep(out, seeds, ABLATIONS[name], overrides, ppo_overrides, threads, jobs, log, desc=f'ablation {name}')
+    res = sweep(out, seeds, runs or ABLATIONS[name], overrides, ppo_overrides, threads, jobs, log, desc=f'ablation {name}')
     md, rows = ablation_table(res)
-    write_atomic(out / f'ablation_{name}.md', f"## Ablation: {ABLATIONS_DOC[name]} (seeds {', '.join(map(str, seeds))})\n\n{md}\n")
+    write_atomic(out / f'ablation_{name}.md', f"## Ablation: {ABLATIONS_DOC.get(name, name)} (seeds {', '.join(map(str, seeds))})\n\n{md}\n")
     write_atomic(out / f'ablation_{name}.json', json.dumps(rows, indent=1))
     plot_ablation(res, name, out / f'ablation_{name}.png')
     return dict(res, table_md=md, rows=rows)

@@ -217,9 +217,7 @@ from .pipeline import prepare_run, summarize, run_cli
 def make_critic(run):
     "The critic's initial weights: the learned reward model of this run, else the SFT model with a new head."
     set_seed(run.cfg.seed)
-    src = run.base / 'reward_model' if run.cfg.reward == 'learned' else run.base / 'sft'
-    if not (src / 'config.json').exists(): src = run.cfg.policy       # SFT from a given policy path is saved in base/sft too
-    return load_reward_model(src, run.tok)
+    return load_reward_model(run.base / ('reward_model' if run.cfg.reward == 'learned' else 'sft'), run.tok)
 
 def ppo_align(cfg: PPOConfig | None = None, out='runs/ppo', resume: bool = False, accelerator=None, log=print, base=None) -> dict:
     "Run (or resume) SFT → reward model → PPO in `out`; returns the summary written to `out/summary.json`."

@@ -50,9 +50,7 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
         runs = _thin(runs) if p['thin'] else runs
         if p['max_stages']: runs = [(n, m, {**u, 'stages': min(u.get('stages', p['max_stages']), p['max_stages'])}) for n, m, u in runs]
         log(f"[{i + 2}/{1 + len(ABLATIONS)}] ablation {name}: {len(runs)} runs × {len(p['ablation_seeds'])} seed(s)")
-        saved = ABLATIONS[name]; ABLATIONS[name] = runs
-        try: r = run_ablation(name, out / 'ablations', p['ablation_seeds'], p['overrides'], p['ppo_overrides'], threads, jobs, log=log)
-        finally: ABLATIONS[name] = saved
+        r = run_ablation(name, out / 'ablations', p['ablation_seeds'], p['overrides'], p['ppo_overrides'], threads, jobs, log=log, runs=runs)
         results[f'ablation_{name}'] = r['rows']
         md.append((out / 'ablations' / f'ablation_{name}.md').read_text())
         figs.append(out / 'ablations' / f'ablation_{name}.png')
