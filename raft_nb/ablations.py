@@ -4,12 +4,13 @@
 
 # %% ../nbs/09_ablations.ipynb #7cd0998e
 from __future__ import annotations
-import json, math, pathlib, statistics
-from .compare import sweep, _ms, _fmt_ms
+import csv, io, json, math, pathlib, statistics
+from .compare import run_tasks, collect, _ms, _fmt_ms
 from .raft import write_atomic
 
 # %% auto #0
-__all__ = ['PROXIES', 'ABLATIONS', 'ABLATIONS_DOC', 'TABLE_KEYS', 'ablation_table', 'plot_ablation', 'run_ablation']
+__all__ = ['PROXIES', 'ABLATIONS', 'ABLATIONS_DOC', 'EXTRAS', 'TABLE_KEYS', 'sft_best_of_k', 'best_of_k_table', 'ablation_table',
+           'plot_ablation', 'ablation_tasks', 'write_ablation', 'run_ablation']
 
 # %% ../nbs/09_ablations.ipynb #f6747956
 def _runs(method, name, key, values, **fixed):
@@ -24,13 +25,49 @@ ABLATIONS = dict(
     ranking=_runs('raft', '', 'ranking', ('local', 'global')),
     noise=[r for m in ('raft', 'ppo') for r in _runs(m, 'noise_', 'reward_noise', ('none', 'gaussian', 'prompt_bias', 'sample_bias'))],
     scale=[(f'{m}_{n}', m, dict(reward_scale=s, reward_shift=c)) for m in ('raft', 'ppo') for n, s, c in (('r', 1.0, 0.0), ('3r', 3.0, 0.0), ('r-3', 1.0, -3.0))],
-    overopt=[(f'{m}_rm_{n}', m, dict(rm_init='scratch', rm_n_embd=e, rm_n_layer=l, stages=8)) for m in ('raft', 'ppo') for n, (e, l) in PROXIES.items()],
+    overopt=[(f'raft_rm_{n}', 'raft', dict(rm_init='scratch', rm_n_embd=e, rm_n_layer=l, stages=8)) for n, (e, l) in PROXIES.items()] +
+            [('ppo_rm_medium', 'ppo', dict(rm_init='scratch', rm_n_embd=64, rm_n_layer=2, stages=8))],
     hacking=[('raft_flawed_rm', 'raft', dict(reward_bonus='!', reward_bonus_value=0.5, stages=6))],
 )
 ABLATIONS_DOC = {k: v for k, v in zip(ABLATIONS, ['K', 'λ', 'β', 'ranking', 'reward noise', 'reward scale and shift', 'over-optimisation', 'reward hacking'])}
+EXTRAS = dict(K=[('sft_best_of_K', 'bestofk', {})])     # runs an ablation needs that are not RAFT/PPO runs
 
 # %% ../nbs/09_ablations.ipynb #eada97d8
-TABLE_KEYS = [('reward', 'reward (RM)'), ('gold', 'gold'), ('kl', 'KL to SFT'), ('ppl', 'perplexity'), ('distinct_2', 'Distinct-2')]
+def sft_best_of_k(cfg, out, resume=False, base=None, log=print, Ks=(1, 2, 4, 8, 16, 32)) -> list[dict]:
+    "Best-of-K over the SFT model's test samples for every K in `Ks`; writes `summary.json` in `out`."
+    from raft_nb.pipeline import prepare_run
+    from raft_nb.raft import generate, stage_seed
+    from raft_nb.models import checked_rewards
+    run = prepare_run(cfg, out, resume, base, log=log)
+    n = max(Ks)
+    ys = generate(run.policy, run.tok, run.test_prompts, n, cfg.eval_lam, cfg.max_new_tokens, cfg.gen_batch_size,
+                  stage_seed(cfg.seed, 0) + 2, run.acc, desc=f'SFT: {n} samples per test prompt')
+    xs = [x for x in run.test_prompts for _ in range(n)]; flat = [y for row in ys for y in row]
+    r = checked_rewards(run.reward_fn, xs, flat).view(-1, n)
+    g = checked_rewards(run.gold, xs, flat).view(-1, n) if run.gold is not None else None
+    rows = []
+    for k in Ks:
+        pick = r[:, :k].argmax(1, keepdim=True)
+        rows.append(dict(K=k, reward=r[:, :k].max(1).values.mean().item(),
+                         gold_by_reward_model=None if g is None else g[:, :k].gather(1, pick).mean().item(),
+                         gold_by_gold=None if g is None else g[:, :k].max(1).values.mean().item()))
+    write_atomic(pathlib.Path(out) / 'summary.json', json.dumps(dict(method='bestofk', rows=rows), indent=1))
+    log('SFT best-of-K: ' + ', '.join(f"K={x['K']}: RM {x['reward']:.3f}" + ('' if g is None else f" gold {x['gold_by_reward_model']:.3f}") for x in rows))
+    return rows
+
+def best_of_k_table(res) -> str:
+    "RAFT-K after training next to the SFT model's best-of-K at inference, for every K (mean ± std over seeds)."
+    lines = ['| K | SFT best-of-K: RM score | SFT best-of-K: gold (RM-picked) | SFT best-of-K: gold (gold-picked) | RAFT-K: RM score (1 sample) | RAFT-K: gold (1 sample) |',
+             '|---|---|---|---|---|---|']
+    for i, row in enumerate(res['best_of_K'][0]):
+        k, B = row['K'], [b[i] for b in res['best_of_K']]
+        R = res['runs'].get(f'raft_K{k}', {}).get('seeds', [])
+        lines.append(f"| {k} | " + ' | '.join(_fmt_ms(_ms([b[c] for b in B])) for c in ('reward', 'gold_by_reward_model', 'gold_by_gold')) +
+                     f" | {_fmt_ms(_ms([p['rows'][-1]['reward'] for p in R]))} | {_fmt_ms(_ms([p['rows'][-1]['gold'] for p in R]))} |")
+    return '\n'.join(lines)
+
+# %% ../nbs/09_ablations.ipynb #3b835528
+TABLE_KEYS = [('reward_all', 'train reward (samples)'), ('reward', 'reward (RM)'), ('gold', 'gold'), ('kl', 'KL to SFT'), ('ppl', 'perplexity'), ('distinct_2', 'Distinct-2')]
 
 def ablation_table(res) -> tuple[str, list[dict]]:
     "Markdown table (and rows) of the final stage of every run of an ablation, mean ± std over seeds."
@@ -59,27 +96,67 @@ def plot_ablation(res, name, path):
         st = [x['stage'] for x in P[0]['rows']]
         mean = lambda k: np.mean([[x.get(k, np.nan) for x in p['rows']] for p in P], 0)
         ax[0].plot(st, mean('gold'), ls, marker='o', ms=3, c=c, label=run)
-        if name == 'overopt': ax[1].plot(mean('reward'), mean('gold'), ls, marker='o', ms=3, c=c, label=run)
+        if name == 'overopt':
+            ax[1].plot(mean('reward'), mean('gold'), ls, marker='o', ms=3, c=c, label=run)
+            b = int(np.nanargmax(mean('gold')))                                      # where stopping early would have been best
+            ax[0].plot(st[b], mean('gold')[b], '*', ms=14, c=c, mec='k'); ax[1].plot(mean('reward')[b], mean('gold')[b], '*', ms=14, c=c, mec='k')
         elif name == 'hacking':
             ax[1].plot(st[1:], mean('kept_distinct_2')[1:], ls, marker='o', c=c, label=f'{run}: kept-set Distinct-2')
+            tw = ax[1].twinx(); tw.plot(st[1:], np.mean(res['exploit'][run], 0), ':', marker='s', c='C3', label='exploit uses per kept response')
+            tw.set(ylabel='exploit uses per kept response', ylim=(0, None)); tw.legend(fontsize=7, loc='lower right')
             for p in P:
                 for x in p['rows']:
                     if x.get('diversity_alarm'): ax[1].axvline(x['stage'], c='r', alpha=.4)
-        else: ax[1].plot(mean('distinct_2'), mean('gold'), ls, marker='o', ms=3, c=c, label=run)
+        elif name != 'K': ax[1].plot(mean('distinct_2'), mean('gold'), ls, marker='o', ms=3, c=c, label=run)
+    if name == 'K':
+        B = res['best_of_K']; Ks = [x['K'] for x in B[0]]
+        col = lambda c: np.mean([[x[c] for x in b] for b in B], 0)
+        kk = [K for K in Ks if f'raft_K{K}' in res['runs']]
+        fin = lambda k: [np.mean([p['rows'][-1][k] for p in res['runs'][f'raft_K{K}']['seeds']]) for K in kk]
+        ax[1].plot(Ks, col('gold_by_reward_model'), 'k:', marker='s', label='SFT best-of-K at inference: gold (RM-picked)')
+        ax[1].plot(Ks, col('gold_by_gold'), ':', c='gray', marker='^', label='SFT best-of-K at inference: gold (gold-picked)')
+        ax[1].plot(kk, fin('gold'), '-', c='C3', marker='o', label='RAFT-K after training: gold (1 sample)')
+        ax[1].plot(kk, fin('reward'), '--', c='C0', marker='o', label='RAFT-K after training: RM score (1 sample)')
+        ax[1].plot(Ks, col('reward'), '--', c='C0', alpha=.4, marker='s', label='SFT best-of-K: RM score')
+        ax[1].set_xscale('log', base=2)
     ax[0].set(xlabel='stage', ylabel='test gold reward', title=f'{ABLATIONS_DOC.get(name, name)}: gold reward per stage')
-    if name == 'overopt': ax[1].set(xlabel='test reward under the proxy (the training reward)', ylabel='test gold reward', title='Gold against proxy reward (stages in order)')
+    if name == 'overopt': ax[1].set(xlabel='test reward under the proxy (the training reward)', ylabel='test gold reward', title='Gold against proxy reward (stages in order; ★ best stage by gold)')
     elif name == 'hacking': ax[1].set(xlabel='stage', ylabel='Distinct-2 of the kept set', title='The diversity alarm (red: stages that raised it)')
+    elif name == 'K': ax[1].set(xlabel='K', ylabel='test reward', title='Trained RAFT-K vs the SFT model\'s best-of-K')
     else: ax[1].set(xlabel='Distinct-2 of test responses', ylabel='test gold reward', title='Reward against diversity (stages in order)')
     for a in ax: a.legend(fontsize=7)
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
-def run_ablation(name, out, seeds=(0,), overrides: dict | None = None, ppo_overrides: dict | None = None, threads=1, jobs=1, log=print,
-                 runs=None) -> dict:
-    "Run ablation `name` (its `runs`, default `ABLATIONS[name]`) and write `ablation_NAME.md`, `ablation_NAME.json` and `ablation_NAME.png` into `out`."
-    out = pathlib.Path(out)
-    res = sweep(out, seeds, runs or ABLATIONS[name], overrides, ppo_overrides, threads, jobs, log, desc=f'ablation {name}')
+def ablation_tasks(name, seeds, runs=None) -> list[tuple]:
+    "The `(seed, name, method, changes)` tasks of ablation `name` (its `runs`, default `ABLATIONS[name]`), extras included."
+    return [(s, *r) for r in (runs or ABLATIONS[name]) + EXTRAS.get(name, []) for s in seeds]
+
+def write_ablation(name, run_dir, out, seeds=(0,), runs=None) -> dict:
+    "Collect the finished runs of ablation `name` from `run_dir`; write `ablation_NAME.md`, `.json` and `.png` into `out`."
+    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
+    res = collect(run_dir, seeds, runs or ABLATIONS[name])
     md, rows = ablation_table(res)
+    if name == 'hacking':                                   # how much the kept responses use the exploit, per stage
+        from datasets import Dataset
+        res['exploit'] = {}
+        for n, _, u in runs or ABLATIONS[name]:
+            res['exploit'][n] = [[(lambda d: sum(y.count(u['reward_bonus']) for y, k in zip(d['response'], d['kept']) if k) / max(1, sum(d['kept'])))(
+                                      Dataset.load_from_disk(str(pathlib.Path(run_dir) / f'seed{s}' / n / 'stages' / f'stage_{x["stage"]:03d}' / 'samples')))
+                                  for x in res['runs'][n]['seeds'][i]['rows'][1:]] for i, s in enumerate(seeds)]
+    if name == 'K':
+        res['best_of_K'] = [json.loads((pathlib.Path(run_dir) / f'seed{s}' / 'sft_best_of_K' / 'summary.json').read_text())['rows'] for s in seeds]
+        md += '\n\n' + best_of_k_table(res)
     write_atomic(out / f'ablation_{name}.md', f"## Ablation: {ABLATIONS_DOC.get(name, name)} (seeds {', '.join(map(str, seeds))})\n\n{md}\n")
-    write_atomic(out / f'ablation_{name}.json', json.dumps(rows, indent=1))
+    write_atomic(out / f'ablation_{name}.json', json.dumps(dict(rows=rows, best_of_K=res.get('best_of_K'), exploit=res.get('exploit')), indent=1))
+    f = io.StringIO(); w = csv.writer(f); keys = list(rows[0])
+    w.writerow([c for k in keys for c in ((f'{k}_mean', f'{k}_std') if isinstance(rows[0][k], tuple) else (k,))])
+    for r in rows: w.writerow([c for k in keys for c in (r[k] if isinstance(r[k], tuple) else (r[k],))])
+    write_atomic(out / f'ablation_{name}.csv', f.getvalue())
     plot_ablation(res, name, out / f'ablation_{name}.png')
     return dict(res, table_md=md, rows=rows)
+
+def run_ablation(name, out, seeds=(0,), overrides: dict | None = None, ppo_overrides: dict | None = None, threads=1, jobs=1, log=print,
+                 runs=None) -> dict:
+    "Run ablation `name` (its `runs`, default `ABLATIONS[name]`) in `out`, `jobs` processes at a time, and write its table and figure there."
+    run_tasks(out, ablation_tasks(name, seeds, runs), overrides, ppo_overrides, threads, jobs, log, desc=f'ablation {name}')
+    return write_ablation(name, out, out, seeds, runs)

@@ -15,9 +15,9 @@ from .pipeline import SFT_FIELDS, RM_FIELDS
 
 # %% auto #0
 __all__ = ['PAPER_TABLE', 'METHODS', 'COLUMNS', 'MODELS_HELD', 'MODEL_COPIES', 'QUICK', 'QUICK_PPO', 'run_child', 'run_method',
-           'method_runs', 'base_name', 'run_seed', 'sweep', 'compare', 'interp', 'collect', 'main_table_md',
-           'paper_table_md', 'cost_table_md', 'cost_ratios', 'plot_curves', 'plot_frontier', 'plot_stability',
-           'write_report', 'raft_compare_cli']
+           'method_runs', 'base_name', 'config_key', 'run_tasks', 'sweep', 'compare', 'interp', 'collect',
+           'main_table_md', 'paper_table_md', 'cost_table_md', 'cost_ratios', 'plot_curves', 'plot_frontier',
+           'plot_stability', 'write_report', 'raft_compare_cli']
 
 # %% ../nbs/08_compare.ipynb #3fec87cd
 PAPER_TABLE = [  # Dong et al. 2023, main HH-RLHF table, as transcribed by secondary notes (see above); None = not available
@@ -29,7 +29,8 @@ PAPER_TABLE = [  # Dong et al. 2023, main HH-RLHF table, as transcribed by secon
 
 # %% ../nbs/08_compare.ipynb #13bf6d0d
 METHODS = dict(raft=('raft_nb.pipeline', 'align', RAFTConfig), ppo=('raft_nb.ppo', 'ppo_align', PPOConfig),
-               base=('raft_nb.pipeline', 'prepare_run', RAFTConfig))      # base: only tokenizer, SFT and reward model
+               base=('raft_nb.pipeline', 'prepare_run', RAFTConfig),      # base: only tokenizer, SFT and reward model
+               bestofk=('raft_nb.ablations', 'sft_best_of_k', RAFTConfig))  # the initial model's best-of-K curve
 
 def run_child(argv=None):
     "Child entry point: `python -c 'from raft_nb.compare import run_child; run_child()' METHOD CONFIG OUT BASE THREADS`."
@@ -82,41 +83,106 @@ def _ensure_base(sd, upd, overrides, seed, threads):
         base.mkdir(parents=True, exist_ok=True)
         for part in ('tokenizer', 'sft'): shutil.copytree(sd / 'base' / part, base / part, dirs_exist_ok=True)
         save_config(cfg, base / 'config.yaml')
-    run_method('base', cfg, base, base, threads, sd / 'log.txt')
+    run_method('base', cfg, base, base, threads, sd / f'{name}.log')
     write_atomic(sd / f'{name}.done', 'ok')
     return base
 
-def run_seed(out, s, runs, overrides, ppo_overrides, threads=1, log=print, bar=None):
-    "Every run of one seed, sequentially: the shared SFT + reward model first, then each run (skipping finished ones)."
-    sd = pathlib.Path(out) / f'seed{s}'
-    _ensure_base(sd, {}, overrides, s, threads)
-    if bar is not None: bar.update()
-    for name, method, upd in runs:
-        d = sd / name; cost_f = sd / f'{name}.cost.json'
-        if not (d / 'summary.json').exists() or not cost_f.exists():
-            cls = RAFTConfig if method == 'raft' else PPOConfig
-            cfg = config_from_dict({**overrides, **(ppo_overrides if method == 'ppo' else {}), **upd, 'seed': s}, cls())
-            base = _ensure_base(sd, upd, overrides, s, threads)
-            load0 = _load()
-            cost = run_method(method, cfg, d, base, threads, sd / 'log.txt')
-            write_atomic(cost_f, json.dumps(dict(cost, load_average_before=load0, load_average_after=_load())))
-        s_ = json.loads((d / 'summary.json').read_text())
-        log(f"seed {s} {name}: gold {s_['gold'][method]:.3f} (SFT {s_['gold']['sft']:.3f}), reward {s_['reward'][method]:.3f}")
-        if bar is not None: bar.update()
+def _task_cfg(method, upd, overrides, ppo_overrides, seed):
+    return config_from_dict({**overrides, **(ppo_overrides if method == 'ppo' else {}), **upd, 'seed': seed}, METHODS[method][2]())
+
+def config_key(method, cfg) -> str:
+    "A fingerprint of (method, every config field): two runs with the same key are the same experiment."
+    import hashlib
+    return hashlib.sha1((method + '\n' + yaml.safe_dump(asdict(cfg), sort_keys=True)).encode()).hexdigest()[:16]
+
+def _finished(sd, name) -> bool: return (sd / name / 'summary.json').exists() and (sd / f'{name}.cost.json').exists()
+
+def _same_run(sd, key):
+    "The name of a finished run in seed directory `sd` with config key `key`, if any."
+    for f in sorted(sd.glob('*.cost.json')):
+        name = f.name[:-len('.cost.json')]
+        if json.loads(f.read_text()).get('config_key') == key and _finished(sd, name): return name
+
+def _run_or_alias(sd, name, method, cfg, base, threads) -> dict:
+    "Run one method in its own process, unless this seed already has a finished run of the same config: then link to it."
+    key, cost_f = config_key(method, cfg), sd / f'{name}.cost.json'
+    if _finished(sd, name): return json.loads(cost_f.read_text())
+    same = None if (sd / name).exists() else _same_run(sd, key)
+    if same is not None:                                    # the same experiment under another name: share it
+        os.symlink(same, sd / name)
+        cost = dict(json.loads((sd / f'{same}.cost.json').read_text()), same_as=same)
+    else:
+        load0 = _load()
+        cost = dict(run_method(method, cfg, sd / name, base, threads, sd / f'{name}.log'), load_average_before=load0,
+                    load_average_after=_load(), config_key=key)
+    write_atomic(cost_f, json.dumps(cost))
+    return cost
+
+def _est_cost(method, cfg) -> float:
+    "Rough relative cost of a run, to start the longest first."
+    if method not in ('raft', 'ppo'): return 1.0
+    return (3.0 if method == 'ppo' else 1.0 + cfg.K / 16) * (cfg.stages + 1)
+
+def run_tasks(out, tasks, overrides: dict | None = None, ppo_overrides: dict | None = None, threads: int = 1, jobs: int = 1,
+              log=print, desc='runs', labels: dict | None = None):
+    """Run every `(seed, name, method, config changes)` of `tasks` in `out/seed{seed}/name`, `jobs` processes at a time.
+
+    The shared SFT + reward-model bases come first (a base is ready before any run that needs it starts), then
+    the runs, longest first. A run identical to another (same method and config) runs once and the other name
+    links to it. Finished runs are skipped, half-finished ones resume. The progress bar names the runs in flight,
+    with `labels[(seed, name)]` (the experiment a run belongs to) when given."""
+    from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
+    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
+    overrides, ppo_overrides, jobs = overrides or {}, ppo_overrides or {}, max(1, jobs)
+    fn, deps, prio, first, seen = {}, {}, {}, {}, {}
+    for s, name, method, upd in tasks:
+        if method not in METHODS: raise ValueError(f"run {name!r}: method must be one of {list(METHODS)}, got {method!r}")
+        cfg = _task_cfg(method, upd, overrides, ppo_overrides, s)           # fails early on bad input
+        sd, key = out / f'seed{s}', config_key(method, cfg)
+        if seen.setdefault((s, name), key) != key: raise ValueError(f"run name {name!r} (seed {s}) is given two different configs")
+        bupd = {k: v for k, v in upd.items() if k in SFT_FIELDS + RM_FIELDS}
+        b0, bn = ('base', s, 'base'), ('base', s, base_name(bupd))
+        for b, u in ((b0, {}), (bn, bupd)):
+            if b not in fn:
+                fn[b] = lambda sd=sd, u=u, s=s: _ensure_base(sd, u, overrides, s, threads)
+                deps[b], prio[b] = ({b0} - {b}), (0, 0 if b == b0 else 1)
+        node = ('run', s, name)
+        if node in fn: continue
+        canon = first.setdefault((s, key), node)
+        deps[node] = {bn} | ({canon} - {node})
+        fn[node] = lambda sd=sd, name=name, method=method, cfg=cfg, base=bn[2]: _run_or_alias(sd, name, method, cfg, sd / base, threads)
+        prio[node] = (1, -_est_cost(method, cfg) if canon == node else 0)
+    pending, done, running, err = sorted(fn, key=lambda n: prio[n]), set(), {}, None
+    bar = tqdm(total=len(fn), desc=desc)
+    with ThreadPoolExecutor(jobs) as ex:
+        while True:
+            ready = [n for n in pending if deps[n] <= done] if err is None else []
+            for n in ready[:jobs - len(running)]:
+                pending.remove(n); running[ex.submit(fn[n])] = n
+            if not running: break
+            bar.set_postfix_str('running: ' + '; '.join(f"seed {n[1]} {n[2]}" + (f" ({labels[n[1:]]})" if labels and n[1:] in labels else '')
+                                                        for n in running.values()), refresh=True)
+            fin, _ = wait(running, return_when=FIRST_COMPLETED)
+            for f in fin:
+                n = running.pop(f)
+                if f.exception() is not None: err = err or f.exception(); continue
+                done.add(n); bar.update()
+                if n[0] == 'run': _log_run(out / f'seed{n[1]}', n[1], n[2], log)
+    bar.close()
+    if err is not None: raise err
+    if pending: raise RuntimeError(f"could not run {sorted(n[2] for n in pending)}: a run they depend on did not finish")
+
+def _log_run(sd, s, name, log):
+    s_ = json.loads((sd / name / 'summary.json').read_text()); c = json.loads((sd / f'{name}.cost.json').read_text())
+    m, g = s_['method'], s_.get('gold') or {}
+    how = f"same run as {c['same_as']}" if 'same_as' in c else f"{c['process_wall_time']:.0f} s"
+    if m in g: log(f"seed {s} {name}: gold {g[m]:.3f} (SFT {g['sft']:.3f}), reward {s_['reward'][m]:.3f} ({how})")
+    else: log(f"seed {s} {name}: done ({how})")
 
 def sweep(out, seeds, runs, overrides: dict | None = None, ppo_overrides: dict | None = None, threads: int = 1, jobs: int = 1,
           log=print, desc='runs') -> dict:
-    """Run every (name, method, config changes) of `runs` for every seed — resumably, `jobs` seeds at a time, each
-    seed's runs in sequence — and collect the results."""
-    from concurrent.futures import ThreadPoolExecutor
-    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
-    overrides, ppo_overrides = overrides or {}, ppo_overrides or {}
-    for _, method, upd in runs:                                       # fail early on bad input
-        config_from_dict({**overrides, **(ppo_overrides if method == 'ppo' else {}), **upd}, RAFTConfig() if method == 'raft' else PPOConfig())
-    bar = tqdm(total=len(seeds) * (len(runs) + 1), desc=desc)
-    with ThreadPoolExecutor(max(1, jobs)) as ex:
-        for f in [ex.submit(run_seed, out, s, runs, overrides, ppo_overrides, threads, log, bar) for s in seeds]: f.result()
-    bar.close()
+    "Run every (name, method, config changes) of `runs` for every seed (see `run_tasks`), then collect the results."
+    run_tasks(out, [(s, *r) for r in runs for s in seeds], overrides, ppo_overrides, threads, jobs, log, desc)
     return collect(out, seeds, runs)
 
 def compare(out='runs/compare', seeds=(0, 1, 2), raft_K=(8, 16, 32), ppo_beta=(0.01, 0.05, 0.1), overrides: dict | None = None,
@@ -144,7 +210,7 @@ def interp(xs, ys, x):
 
 def _ms(xs):
     xs = [x for x in xs if x is not None]
-    return (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0) if xs else (None, None)
+    return (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else None) if xs else (None, None)
 
 def collect(out, seeds, runs) -> dict:
     "Every run's stage rows, summary and cost, plus the side-by-side aggregates."
@@ -185,8 +251,10 @@ def collect(out, seeds, runs) -> dict:
 
 # %% ../nbs/08_compare.ipynb #7152251f
 def _fmt_ms(v, digits=3):
+    "mean ± std (just the value when there is one seed)."
     if v is None or v[0] is None: return '–'
     m, s = v
+    if s is None: return f"{m:,.0f}" if abs(m) >= 1000 else f"{m:.{digits}f}"
     if abs(m) >= 1000: return f"{m:,.0f} ± {s:,.0f}"
     return f"{m:.{digits}f} ± {s:.{digits}f}"
 
@@ -278,7 +346,7 @@ def plot_stability(res, path):
 
 def write_report(res, out):
     "results.json, the Markdown/CSV tables and the PNG figures, written into `out`."
-    out = pathlib.Path(out)
+    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     ratios = {n: cost_ratios(res, ppo=n) for n, r in res['runs'].items() if r['method'] == 'ppo'} if 'raft_K8' in res['runs'] else {}
     write_atomic(out / 'results.json', json.dumps(dict(res, cost_ratios=ratios), indent=1))
     e = res['extra']
@@ -318,7 +386,7 @@ def raft_compare_cli(argv=None):
     ap.add_argument('--preset', choices=['default', 'quick'], default='default')
     ap.add_argument('--figures', default=None, help='also copy the figures and tables into this directory')
     ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
-    ap.add_argument('--jobs', type=int, default=1, help='seeds run at the same time (each seed runs its methods in sequence)')
+    ap.add_argument('--jobs', type=int, default=1, help='runs (processes) at the same time')
     add_config_args(ap)
     a = ap.parse_args(argv)
     try:

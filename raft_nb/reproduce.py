@@ -5,12 +5,12 @@
 # %% ../nbs/10_reproduce.ipynb #0a100447
 from __future__ import annotations
 import argparse, json, os, pathlib, shutil, sys, time
-from .compare import compare, QUICK, QUICK_PPO
-from .ablations import ABLATIONS, run_ablation
+from .compare import QUICK, QUICK_PPO, method_runs, run_tasks, collect, write_report
+from .ablations import ABLATIONS, ABLATIONS_DOC, ablation_tasks, write_ablation
 from .raft import write_atomic
 
 # %% auto #0
-__all__ = ['PRESETS', 'reproduce', 'raft_reproduce_cli']
+__all__ = ['PRESETS', 'preset_runs', 'reproduce', 'raft_reproduce_cli']
 
 # %% ../nbs/10_reproduce.ipynb #9a541cdf
 def _thin(runs):
@@ -24,7 +24,7 @@ def _thin(runs):
 PRESETS = dict(
     quick=dict(overrides=dict(QUICK, stages=2), ppo_overrides=QUICK_PPO, seeds=(0,), Ks=(8,), betas=(0.05,), ablation_seeds=(0,),
                thin=True, max_stages=2),
-    cpu=dict(overrides={}, ppo_overrides={}, seeds=(0, 1, 2), Ks=(8, 16, 32), betas=(0.01, 0.05, 0.1), ablation_seeds=(0,),
+    cpu=dict(overrides={}, ppo_overrides={}, seeds=(0, 1, 2), Ks=(8,), betas=(0.05,), ablation_seeds=(0,),
              thin=False, max_stages=None),
     gpu=dict(overrides=dict(dataset='Anthropic/hh-rlhf', policy='Qwen/Qwen2.5-0.5B', max_prompt_tokens=256, b=2048, K=8,
                             lr=2e-5, epochs=2, batch_size=16, max_new_tokens=128, sft_lr=2e-5, sft_epochs=1, rm_lr=1e-5,
@@ -33,27 +33,44 @@ PRESETS = dict(
              seeds=(0,), Ks=(8, 32), betas=(0.05,), ablation_seeds=(0,), thin=True, max_stages=None),
 )
 
+def preset_runs(preset, runs) -> list[tuple]:
+    "An ablation's runs as `preset` sizes them (thinned to first and last per method, stages capped)."
+    p = PRESETS[preset]
+    runs = _thin(runs) if p['thin'] else runs
+    if p['max_stages']: runs = [(n, m, {**u, 'stages': min(u.get('stages', p['max_stages']), p['max_stages'])}) for n, m, u in runs]
+    return runs
+
 def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, log=print) -> dict:
-    "Run the main comparison and the ablations of `preset` in `out`; returns everything written to `results.json`."
+    "Run the main comparison and the ablations of `preset` in `out`, `jobs` processes at a time; returns everything written to `results.json`."
     if preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
+    if only not in (None, 'compare', *ABLATIONS): raise ValueError(f"only must be 'compare' or one of {list(ABLATIONS)}, got {only!r}")
     p, out, t0 = PRESETS[preset], pathlib.Path(out), time.time()
-    out.mkdir(parents=True, exist_ok=True)
+    runs_dir = out / 'runs'                                 # every run of every experiment, per seed; shared bases, shared runs
+    cmp_runs = method_runs(p['Ks'], p['betas'])
+    abl = {n: preset_runs(preset, r) for n, r in ABLATIONS.items() if only in (None, n)}
+    tasks, labels = [], {}
+    if only in (None, 'compare'):
+        tasks += [(s, *r) for r in cmp_runs for s in p['seeds']]
+        for s in p['seeds']:
+            for r in cmp_runs: labels.setdefault((s, r[0]), 'main comparison')
+    for n, runs in abl.items():
+        for t in ablation_tasks(n, p['ablation_seeds'], runs):
+            tasks.append(t); labels[(t[0], t[1])] = ' + '.join(dict.fromkeys(filter(None, [labels.get((t[0], t[1])), f'ablation {ABLATIONS_DOC[n]}'])))
+    log(f"raft_reproduce --preset {preset}: {len(tasks)} runs (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
+        f"{len(abl)} ablation(s) on seed(s) {p['ablation_seeds']}), {jobs} at a time, in {runs_dir}")
+    run_tasks(runs_dir, tasks, p['overrides'], p['ppo_overrides'], threads, jobs, log, desc=f'raft_reproduce {preset}', labels=labels)
     results, md, figs = dict(preset=preset), [], []
     if only in (None, 'compare'):
-        log(f"[1/{1 + len(ABLATIONS)}] main comparison: RAFT K {p['Ks']} vs PPO β {p['betas']}, seeds {p['seeds']}")
-        res = compare(out / 'compare', p['seeds'], p['Ks'], p['betas'], p['overrides'], p['ppo_overrides'], threads, jobs, log=log)
+        res = collect(runs_dir, p['seeds'], cmp_runs); res['jobs'] = jobs
+        write_report(res, out / 'compare')
         results['compare'] = dict(table=res['table'], cost=res['cost'], extra=res['extra'])
         md.append((out / 'compare' / 'tables.md').read_text())
         figs += [out / 'compare' / f for f in ('compare_curves.png', 'compare_frontier.png', 'compare_stability.png')]
-    for i, (name, runs) in enumerate(ABLATIONS.items()):
-        if only not in (None, name): continue
-        runs = _thin(runs) if p['thin'] else runs
-        if p['max_stages']: runs = [(n, m, {**u, 'stages': min(u.get('stages', p['max_stages']), p['max_stages'])}) for n, m, u in runs]
-        log(f"[{i + 2}/{1 + len(ABLATIONS)}] ablation {name}: {len(runs)} runs × {len(p['ablation_seeds'])} seed(s)")
-        r = run_ablation(name, out / 'ablations', p['ablation_seeds'], p['overrides'], p['ppo_overrides'], threads, jobs, log=log, runs=runs)
-        results[f'ablation_{name}'] = r['rows']
-        md.append((out / 'ablations' / f'ablation_{name}.md').read_text())
-        figs.append(out / 'ablations' / f'ablation_{name}.png')
+    for n, runs in abl.items():
+        r = write_ablation(n, runs_dir, out / 'ablations', p['ablation_seeds'], runs)
+        results[f'ablation_{n}'] = dict(rows=r['rows'], best_of_K=r.get('best_of_K'))
+        md.append((out / 'ablations' / f'ablation_{n}.md').read_text())
+        figs.append(out / 'ablations' / f'ablation_{n}.png')
     for f in figs: shutil.copy(f, out / f.name)
     results['wall_time'] = time.time() - t0
     write_atomic(out / 'results.json', json.dumps(results, indent=1, default=str))
@@ -67,12 +84,11 @@ def raft_reproduce_cli(argv=None):
     ap.add_argument('--preset', choices=list(PRESETS), default='cpu')
     ap.add_argument('--out', default='runs/reproduce', help='output directory (rerun to resume)')
     ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
-    ap.add_argument('--jobs', type=int, default=1, help='seeds run at the same time')
+    ap.add_argument('--jobs', type=int, default=1, help='runs (processes) at the same time: the number of cores')
     ap.add_argument('--only', default=None, help="run only 'compare' or one ablation: " + ', '.join(ABLATIONS))
     ap.add_argument('--figures', default=None, help='also copy the figures and report.md into this directory')
     a = ap.parse_args(argv)
     try:
-        if a.only not in (None, 'compare', *ABLATIONS): raise ValueError(f"--only must be 'compare' or one of {list(ABLATIONS)}, got {a.only!r}")
         reproduce(a.out, a.preset, a.threads, a.jobs, a.only)
         if a.figures:
             f = pathlib.Path(a.figures); f.mkdir(parents=True, exist_ok=True)
