@@ -40,17 +40,19 @@ def sft_best_of_k(cfg, out, resume=False, base=None, log=print, Ks=(1, 2, 4, 8, 
     from raft_nb.models import checked_rewards
     run = prepare_run(cfg, out, resume, base, log=log)
     n = max(Ks)
+    if any(n % k for k in Ks): raise ValueError(f"every K must divide the largest, {n}; got Ks={Ks}")
     ys = generate(run.policy, run.tok, run.test_prompts, n, cfg.eval_lam, cfg.max_new_tokens, cfg.gen_batch_size,
                   stage_seed(cfg.seed, 0) + 2, run.acc, desc=f'SFT: {n} samples per test prompt')
     xs = [x for x in run.test_prompts for _ in range(n)]; flat = [y for row in ys for y in row]
     r = checked_rewards(run.reward_fn, xs, flat).view(-1, n)
     g = checked_rewards(run.gold, xs, flat).view(-1, n) if run.gold is not None else None
     rows = []
-    for k in Ks:
-        pick = r[:, :k].argmax(1, keepdim=True)
-        rows.append(dict(K=k, reward=r[:, :k].max(1).values.mean().item(),
-                         gold_by_reward_model=None if g is None else g[:, :k].gather(1, pick).mean().item(),
-                         gold_by_gold=None if g is None else g[:, :k].max(1).values.mean().item()))
+    for k in Ks:                                            # n/k disjoint groups of k samples per prompt: every sample is used
+        rk = r.view(len(xs) // n, n // k, k); pick = rk.argmax(-1, keepdim=True)
+        gk = None if g is None else g.view(len(xs) // n, n // k, k)
+        rows.append(dict(K=k, reward=rk.max(-1).values.mean().item(),
+                         gold_by_reward_model=None if g is None else gk.gather(-1, pick).mean().item(),
+                         gold_by_gold=None if g is None else gk.max(-1).values.mean().item()))
     write_atomic(pathlib.Path(out) / 'summary.json', json.dumps(dict(method='bestofk', rows=rows), indent=1))
     log('SFT best-of-K: ' + ', '.join(f"K={x['K']}: RM {x['reward']:.3f}" + ('' if g is None else f" gold {x['gold_by_reward_model']:.3f}") for x in rows))
     return rows
@@ -107,6 +109,7 @@ def plot_ablation(res, name, path):
             for p in P:
                 for x in p['rows']:
                     if x.get('diversity_alarm'): ax[1].axvline(x['stage'], c='r', alpha=.4)
+        elif name == 'beta': ax[1].plot(mean('kl'), mean('gold'), ls, marker='o', ms=3, c=c, label=run)
         elif name != 'K': ax[1].plot(mean('distinct_2'), mean('gold'), ls, marker='o', ms=3, c=c, label=run)
     if name == 'K':
         B = res['best_of_K']; Ks = [x['K'] for x in B[0]]
@@ -122,6 +125,7 @@ def plot_ablation(res, name, path):
     ax[0].set(xlabel='stage', ylabel='test gold reward', title=f'{ABLATIONS_DOC.get(name, name)}: gold reward per stage')
     if name == 'overopt': ax[1].set(xlabel='test reward under the proxy (the training reward)', ylabel='test gold reward', title='Gold against proxy reward (stages in order; ★ best stage by gold)')
     elif name == 'hacking': ax[1].set(xlabel='stage', ylabel='Distinct-2 of the kept set', title='The diversity alarm (red: stages that raised it)')
+    elif name == 'beta': ax[1].set(xlabel='KL to the SFT model (nats, test responses)', ylabel='test gold reward', title='Gold reward against KL (stages in order)')
     elif name == 'K': ax[1].set(xlabel='K', ylabel='test reward', title='Trained RAFT-K vs the SFT model\'s best-of-K')
     else: ax[1].set(xlabel='Distinct-2 of test responses', ylabel='test gold reward', title='Reward against diversity (stages in order)')
     for a in ax: a.legend(fontsize=7)
