@@ -128,7 +128,8 @@ def run_tasks(out, tasks, overrides: dict | None = None, ppo_overrides: dict | N
     """Run every `(seed, name, method, config changes)` of `tasks` in `out/seed{seed}/name`, `jobs` processes at a time.
 
     The shared SFT + reward-model bases come first (a base is ready before any run that needs it starts), then
-    the runs, longest first. A run identical to another (same method and config) runs once and the other name
+    the runs, longest first. A task with method `'call'` carries `(function, relative cost)` instead of config
+    changes: another experiment (e.g. the diffusion one) scheduled in the same pool. A run identical to another (same method and config) runs once and the other name
     links to it. Finished runs are skipped, half-finished ones resume. The progress bar names the runs in flight,
     with `labels[(seed, name)]` (the experiment a run belongs to) when given."""
     from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
@@ -136,7 +137,10 @@ def run_tasks(out, tasks, overrides: dict | None = None, ppo_overrides: dict | N
     overrides, ppo_overrides, jobs = overrides or {}, ppo_overrides or {}, max(1, jobs)
     fn, deps, prio, first, seen = {}, {}, {}, {}, {}
     for s, name, method, upd in tasks:
-        if method not in METHODS: raise ValueError(f"run {name!r}: method must be one of {list(METHODS)}, got {method!r}")
+        if method == 'call':                                # an experiment of its own: `upd` is (function, relative cost)
+            fn[('call', s, name)], deps[('call', s, name)], prio[('call', s, name)] = upd[0], set(), (1, -upd[1])
+            continue
+        if method not in METHODS: raise ValueError(f"run {name!r}: method must be one of {[*METHODS, 'call']}, got {method!r}")
         cfg = _task_cfg(method, upd, overrides, ppo_overrides, s)           # fails early on bad input
         sd, key = out / f'seed{s}', config_key(method, cfg)
         if seen.setdefault((s, name), key) != key: raise ValueError(f"run name {name!r} (seed {s}) is given two different configs")
@@ -168,6 +172,7 @@ def run_tasks(out, tasks, overrides: dict | None = None, ppo_overrides: dict | N
                 if f.exception() is not None: err = err or f.exception(); continue
                 done.add(n); bar.update()
                 if n[0] == 'run': _log_run(out / f'seed{n[1]}', n[1], n[2], log)
+                elif n[0] == 'call': log(f"{n[2]}: done")
     bar.close()
     if err is not None: raise err
     if pending: raise RuntimeError(f"could not run {sorted(n[2] for n in pending)}: a run they depend on did not finish")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_reproduce.ipynb #0a100447
 from __future__ import annotations
-import argparse, json, os, pathlib, shutil, sys, time
+import argparse, json, os, pathlib, shutil, subprocess, sys, time
 from .compare import QUICK, QUICK_PPO, method_runs, run_tasks, collect, write_report
 from .ablations import ABLATIONS, ABLATIONS_DOC, ablation_tasks, write_ablation
 from .raft import write_atomic
@@ -23,15 +23,26 @@ def _thin(runs):
 
 PRESETS = dict(
     quick=dict(overrides=dict(QUICK, stages=2), ppo_overrides=QUICK_PPO, seeds=(0,), Ks=(8,), betas=(0.05,), ablation_seeds=(0,),
-               thin=True, max_stages=2),
+               thin=True, max_stages=2, diffusion=('quick', (0,))),
     cpu=dict(overrides={}, ppo_overrides={}, seeds=(0, 1, 2), Ks=(8,), betas=(0.05,), ablation_seeds=(0,),
-             thin=False, max_stages=None),
+             thin=False, max_stages=None, diffusion=('cpu', (0, 1, 2))),
     gpu=dict(overrides=dict(dataset='Anthropic/hh-rlhf', policy='Qwen/Qwen2.5-0.5B', max_prompt_tokens=256, b=2048, K=8,
                             lr=2e-5, epochs=2, batch_size=16, max_new_tokens=128, sft_lr=2e-5, sft_epochs=1, rm_lr=1e-5,
                             rm_epochs=1, gen_batch_size=32, n_test=1024),
              ppo_overrides=dict(lr=1.41e-5, critic_lr=1.41e-5, rollout_batch=256, rollouts_per_stage=64, mini_batch=32),
-             seeds=(0,), Ks=(8, 32), betas=(0.05,), ablation_seeds=(0,), thin=True, max_stages=None),
+             seeds=(0,), Ks=(8, 32), betas=(0.05,), ablation_seeds=(0,), thin=True, max_stages=None,
+             diffusion=None),    # Stable Diffusion runs through `raft_nb.sd` (12_stable_diffusion), not this command
 )
+
+def _diffusion_task(out, preset, seeds, threads):
+    "The diffusion experiments (`raft_diffusion`, 11_diffusion) as one task of the pool, in a process of their own."
+    def go():
+        cmd = [sys.executable, '-c', 'from raft_nb.diffusion import raft_diffusion_cli; raft_diffusion_cli()', '--out', str(out / 'diffusion'),
+               '--preset', preset, '--seeds', *map(str, seeds), '--threads', str(threads), '--figures', str(out / 'diffusion' / 'figures')]
+        (out / 'diffusion').mkdir(parents=True, exist_ok=True)
+        with open(out / 'diffusion' / 'log.txt', 'a') as f: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
+        if rc != 0: raise RuntimeError(f"the diffusion experiments failed (exit {rc}); see {out / 'diffusion' / 'log.txt'}")
+    return go
 
 def preset_runs(preset, runs) -> list[tuple]:
     "An ablation's runs as `preset` sizes them (thinned to first and last per method, stages capped)."
@@ -43,7 +54,8 @@ def preset_runs(preset, runs) -> list[tuple]:
 def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, log=print) -> dict:
     "Run the main comparison and the ablations of `preset` in `out`, `jobs` processes at a time; returns everything written to `results.json`."
     if preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
-    if only not in (None, 'compare', *ABLATIONS): raise ValueError(f"only must be 'compare' or one of {list(ABLATIONS)}, got {only!r}")
+    if only not in (None, 'compare', 'diffusion', *ABLATIONS):
+        raise ValueError(f"only must be 'compare', 'diffusion' or one of {list(ABLATIONS)}, got {only!r}")
     p, out, t0 = PRESETS[preset], pathlib.Path(out), time.time()
     runs_dir = out / 'runs'                                 # every run of every experiment, per seed; shared bases, shared runs
     cmp_runs = method_runs(p['Ks'], p['betas'])
@@ -56,6 +68,8 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     for n, runs in abl.items():
         for t in ablation_tasks(n, p['ablation_seeds'], runs):
             tasks.append(t); labels[(t[0], t[1])] = ' + '.join(dict.fromkeys(filter(None, [labels.get((t[0], t[1])), f'ablation {ABLATIONS_DOC[n]}'])))
+    diff = p['diffusion'] if only in (None, 'diffusion') else None
+    if diff: tasks.append((0, 'diffusion experiments', 'call', (_diffusion_task(out, *diff, threads), 40.0)))
     log(f"raft_reproduce --preset {preset}: {len(tasks)} runs (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
         f"{len(abl)} ablation(s) on seed(s) {p['ablation_seeds']}), {jobs} at a time, in {runs_dir}")
     run_tasks(runs_dir, tasks, p['overrides'], p['ppo_overrides'], threads, jobs, log, desc=f'raft_reproduce {preset}', labels=labels)
@@ -71,6 +85,11 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
         results[f'ablation_{n}'] = dict(rows=r['rows'], best_of_K=r.get('best_of_K'))
         md.append((out / 'ablations' / f'ablation_{n}.md').read_text())
         figs.append(out / 'ablations' / f'ablation_{n}.png')
+    if diff:
+        d = out / 'diffusion'
+        results['diffusion'] = json.loads((d / 'summary.json').read_text())
+        md.append('## Diffusion: RAFT vs a DDPO-style baseline on 8×8 digits (11_diffusion)\n\n' + (d / 'results.md').read_text())
+        figs += [d / 'figures' / f for f in ('diffusion_curves.png', 'diffusion_grids.png')]
     for f in figs: shutil.copy(f, out / f.name)
     results['wall_time'] = time.time() - t0
     write_atomic(out / 'results.json', json.dumps(results, indent=1, default=str))
@@ -85,7 +104,7 @@ def raft_reproduce_cli(argv=None):
     ap.add_argument('--out', default='runs/reproduce', help='output directory (rerun to resume)')
     ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
     ap.add_argument('--jobs', type=int, default=1, help='runs (processes) at the same time: the number of cores')
-    ap.add_argument('--only', default=None, help="run only 'compare' or one ablation: " + ', '.join(ABLATIONS))
+    ap.add_argument('--only', default=None, help="run only 'compare', 'diffusion' or one ablation: " + ', '.join(ABLATIONS))
     ap.add_argument('--figures', default=None, help='also copy the figures and report.md into this directory')
     a = ap.parse_args(argv)
     try:
