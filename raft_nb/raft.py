@@ -159,15 +159,17 @@ def draw_prompts(prompts, b: int, seed: int) -> list[str]:
 
 def _fmt(m):
     keys = [('reward_all', 'r(all)'), ('reward_kept', 'r(kept)'), ('reward', 'test r'), ('gold', 'test gold'),
+            ('reward_train', 'r(train prompts)'), ('reward_held', 'r(held-out prompts)'),
             ('kl', 'KL'), ('ppl', 'ppl'), ('kept_distinct_2', 'D-2(kept)'), ('wall_time', 's')]
     return ' | '.join(f"{n} {m[k]:.3f}" for k, n in keys if k in m and m[k] is not None)
 
 def raft_loop(policy, cfg: RAFTConfig, out, stage_fn, eval_fn, load_fn, tokenizer=None, accelerator=None, log=print,
-              diversity_key: str = 'kept_distinct_2', desc: str = 'RAFT stages') -> tuple:
+              diversity_key: str = 'kept_distinct_2', desc: str = 'RAFT stages', extra=None) -> tuple:
     """Run (or resume) stages 1..cfg.stages in `out` for any model; returns (policy, metrics rows).
 
     `stage_fn(policy, t, seed) -> (policy, samples, stats)` is one stage, `eval_fn(policy, t) -> dict` the
-    evaluation after it (and of the initial model as stage 0), `load_fn(dir) -> policy` reads a stage's saved model."""
+    evaluation after it (and of the initial model as stage 0), `load_fn(dir) -> policy` reads a stage's saved model
+    (`dir` is the stage's `model/`), and `extra(dir)`, if given, writes more state into each stage directory."""
     validate(cfg)
     acc = accelerator or default_accelerator()
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -194,7 +196,7 @@ def raft_loop(policy, cfg: RAFTConfig, out, stage_fn, eval_fn, load_fn, tokenize
                               "possible reward hacking — inspect the kept samples")
             best_d = max(best_d, stats[diversity_key])
         m['wall_time'] = time.time() - t0
-        save(t, m, policy, tokenizer, samples)
+        save(t, m, policy, tokenizer, samples, extra)
         log(f"stage {t} | {_fmt(m)}")
     return policy, read_rows(out)
 
