@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_diffusion.ipynb #46a59274
 from __future__ import annotations
-import copy, csv, io, json, math, os, pathlib, time
+import copy, csv, dataclasses, io, json, math, os, pathlib, time
 from dataclasses import dataclass, asdict
 from typing import ClassVar
 import numpy as np
@@ -21,7 +21,7 @@ __all__ = ['PRESETS', 'RUNS', 'TASK_NAMES', 'METHOD_NAMES', 'COLORS', 'LOSS_LABE
            'diffusion_raft_stage', 'eval_labels', 'evaluate_diffusion', 'load_unet', 'optimizer_persistence',
            'run_diffusion_raft', 'DDPOConfig', 'per_prompt_advantages', 'ddpo_stage', 'run_ddpo', 'run_config',
            'base_and_rewards', 'task_rewards', 'summarize_diffusion', 'results_markdown', 'results_csv', 'grid_array',
-           'image_grids', 'plot_curves', 'diffusion_experiments', 'dataclasses_replace', 'raft_diffusion_cli']
+           'image_grids', 'plot_curves', 'diffusion_experiments', 'raft_diffusion_cli']
 
 # %% ../nbs/11_diffusion.ipynb #1a46da43
 @dataclass
@@ -308,7 +308,7 @@ def run_diffusion_raft(unet, rewards: dict, cfg: DiffusionRAFTConfig, out, log=p
     return raft_loop(unet, cfg, out, stage, lambda m, t: evaluate_diffusion(m, rewards, cfg, ac), load, log=log,
                      diversity_key='kept_diversity', desc='RAFT (diffusion) stages', extra=extra)
 
-# %% ../nbs/11_diffusion.ipynb #0875e2b2
+# %% ../nbs/11_diffusion.ipynb #c62df5d2
 @dataclass
 class DDPOConfig(DiffusionRAFTConfig):
     "A DDPO-style run: every `DiffusionRAFTConfig` field plus the policy-gradient ones."
@@ -363,7 +363,7 @@ def run_ddpo(unet, rewards: dict, cfg: DDPOConfig, out, log=print) -> tuple:
     return raft_loop(unet, cfg, out, stage, lambda m, t: evaluate_diffusion(m, rewards, cfg, ac), load, log=log,
                      diversity_key='kept_diversity', desc='DDPO stages', extra=extra)
 
-# %% ../nbs/11_diffusion.ipynb #76010a09
+# %% ../nbs/11_diffusion.ipynb #8fc763f7
 PRESETS = {
     # stages and the shared sizes, then each task's own RAFT settings (DDPO: same sampler, samples and prompts)
     'cpu': dict(common=dict(stages=8, n_eval=64, channels='32,64', base_steps=1500, reward_steps=600),
@@ -412,7 +412,7 @@ def task_rewards(task: str, quality_net, classifier) -> dict:
     r = dict(quality=reward_fn('quality', quality_net, classifier), align=reward_fn('align', quality_net, classifier))
     return {task: r[task], **{k: v for k, v in r.items() if k != task}}
 
-# %% ../nbs/11_diffusion.ipynb #8fc763f7
+# %% ../nbs/11_diffusion.ipynb #29c31da4
 def _ms(xs):
     xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
     return (float(np.mean(xs)), float(np.std(xs, ddof=1)) if len(xs) > 1 else 0.0) if xs else (float('nan'), float('nan'))
@@ -450,13 +450,13 @@ def summarize_diffusion(runs: dict) -> list[dict]:
 
 def _fmt_ms(v, d=3): return '–' if v is None or math.isnan(v[0]) else f"{v[0]:.{d}f} ± {v[1]:.{d}f}"
 
-TASK_NAMES = dict(quality='quality adaptation (3 DDIM steps)', align='prompt–image alignment')
-METHOD_NAMES = dict(raft='RAFT', ddpo='DDPO-style PG', raft_denoise='RAFT (other loss)', raft_chain='RAFT (other loss)',
+TASK_NAMES = dict(quality='quality adaptation (3 DDIM steps)', align='prompt–image alignment (8 DDIM steps)')
+METHOD_NAMES = dict(raft='RAFT', ddpo='DDPO-style PG', raft_denoise='RAFT', raft_chain='RAFT',
                     raft_fresh_opt='RAFT, fresh optimizer each stage')
 
 def results_markdown(summary: list[dict], info: dict) -> str:
     "The Markdown table of `summarize_diffusion`."
-    lines = [f"Base model: {info['params']:,} parameters, {info['base_steps']} steps on digits with {info['label_noise']:.0%} wrong labels, "
+    lines = [f"Base model: {info['params']:,} parameters, {info['base_steps']} steps on digits with {info['label_noise']:.0%} of the labels replaced at random, "
              f"trained in {info['train_time']:.0f} s. Reward CNNs on 397 held-out digits: quality {info['quality_accuracy']:.3f}, "
              f"classifier {info['classifier_accuracy']:.3f} accuracy.", '',
              '| task | method | fine-tuning loss | reward, train prompts: before → after | held-out prompts: before → after | side reward after (train / held) | '
@@ -476,7 +476,7 @@ def results_csv(summary: list[dict]) -> str:
     buf = io.StringIO(); w = csv.DictWriter(buf, keys); w.writeheader(); w.writerows(flat)
     return buf.getvalue()
 
-# %% ../nbs/11_diffusion.ipynb #29c31da4
+# %% ../nbs/11_diffusion.ipynb #4ad8fede
 def grid_array(unet, cfg: DiffusionRAFTConfig, n: int = 8, seed: int = 123) -> np.ndarray:
     "A (10·9, n·9) array of n samples per class 0-9 with 1-pixel gaps, values in [0, 1]."
     ys = torch.arange(10).repeat_interleave(n)
@@ -486,11 +486,12 @@ def grid_array(unet, cfg: DiffusionRAFTConfig, n: int = 8, seed: int = 123) -> n
         r, c = divmod(i, n); a[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = 1 - im     # dark ink on white
     return a
 
-def image_grids(panels: list[list[tuple]], path, held_from: int = 7, suptitle: str = ''):
-    "Save a figure of image grids: `panels` rows of (title, array) pairs."
+def image_grids(panels: list[list[tuple]], path, held_from: int = 7, suptitle: str = '', row_labels=()):
+    "Save a figure of image grids: `panels` rows of (title, array) pairs, each row labelled by `row_labels`."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     R, C = len(panels), max(len(p) for p in panels)
-    fig, axes = plt.subplots(R, C, figsize=(3.6 * C, 4.2 * R), squeeze=False)
+    fig, axes = plt.subplots(R, C, figsize=(3.4 * C + 0.6, 4.0 * R), squeeze=False)
+    for i, lab in enumerate(row_labels): axes[i][0].text(-14, 45, lab, rotation=90, ha='center', va='center', fontsize=11, fontweight='bold')
     for i, row in enumerate(panels):
         for j in range(C):
             ax = axes[i][j]; ax.axis('off')
@@ -498,7 +499,7 @@ def image_grids(panels: list[list[tuple]], path, held_from: int = 7, suptitle: s
             title, a = row[j]; ax.imshow(a, cmap='gray', vmin=0, vmax=1, interpolation='nearest')
             ax.axhline(held_from * 9 - 1, color='crimson', lw=1.5)
             for k in range(10): ax.text(-2, k * 9 + 3.5, str(k), ha='right', va='center', fontsize=8, color='crimson' if k >= held_from else 'black')
-            ax.set_title(title, fontsize=9)
+            ax.set_title(title, fontsize=8.5)
     if suptitle: fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout(); _savefig(fig, path)
 
@@ -513,7 +514,7 @@ LOSS_LABEL = {('quality', 'raft'): ' (chain loss)', ('quality', 'raft_denoise'):
               ('align', 'raft'): ' (denoising loss)', ('align', 'raft_chain'): ' (chain loss)'}
 
 def plot_curves(runs: dict, path):
-    "Reward against samples generated and against training time, per task: mean ± std over seeds; solid train prompts, dashed held-out."
+    "Reward against samples generated and against training time, per task: mean ± std over seeds; solid train prompts, dashed held-out, dotted variants."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     tasks = [t for t in ('quality', 'align') if any(k[0] == t for k in runs)]
     fig, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.8 * len(tasks)), squeeze=False)
@@ -521,7 +522,8 @@ def plot_curves(runs: dict, path):
         for (tk, method), per_seed in runs.items():
             if tk != task: continue
             rows = list(per_seed.values())
-            for key, ls in (('reward_train', '-'), ('reward_held', '--')):
+            main = method in ('raft', 'ddpo')          # the variants: training prompts only, dotted
+            for key, ls in ((('reward_train', '-'), ('reward_held', '--')) if main else (('reward_train', ':'),)):
                 y = np.array([[r[key] for r in rr] for rr in rows]); mu, sd = y.mean(0), y.std(0, ddof=1) if len(y) > 1 else 0 * y[0]
                 xs = [np.array([r.get('samples_generated', 0) for r in rows[0]]),
                       np.mean([np.cumsum([r.get('train_time', 0.0) for r in rr]) for rr in rows], 0)]
@@ -534,7 +536,7 @@ def plot_curves(runs: dict, path):
         axes[i][0].legend(fontsize=7, loc='lower right')
     fig.tight_layout(); _savefig(fig, path)
 
-# %% ../nbs/11_diffusion.ipynb #4ad8fede
+# %% ../nbs/11_diffusion.ipynb #7a3da50d
 def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1, 2), threads: int = 1, log=print,
                           figures=None, runs=RUNS) -> dict:
     "Run (or resume) every diffusion run of `preset` in `out`; write results.md/.csv and figures; return the summary."
@@ -550,7 +552,7 @@ def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1
             _, rows = fn(copy.deepcopy(br['base']), task_rewards(task, br['quality'], br['classifier']), cfg, d, log=log)
             results.setdefault((task, method), {})[seed] = rows
     # what the full 50-step sampler gives: the ceiling the few-step sampler is adapting towards
-    c50 = dataclasses_replace(run_config(preset, 'quality', 'raft', 0), steps=50)
+    c50 = dataclasses.replace(run_config(preset, 'quality', 'raft', 0), steps=50)
     ref = evaluate_diffusion(br['base'], task_rewards('quality', br['quality'], br['classifier']), c50)
     summary = summarize_diffusion(results)
     for r in summary: r['loss'] = 'policy gradient' if r['method'] == 'ddpo' else run_config(preset, r['task'], r['method'], 0).loss
@@ -567,16 +569,14 @@ def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1
         for method, model in [('base', br['base'])] + [(m, load_unet(stage_dir(out / task / m / f'seed{seeds[0]}', cfg.stages) / 'model'))
                                                        for m in ('raft', 'raft_denoise' if task == 'quality' else 'raft_chain', 'ddpo') if (task, m) in results]:
             rr = results[(task, method)][seeds[0]][-1] if method != 'base' else results[(task, 'raft')][seeds[0]][0]
-            row.append((f"{TASK_NAMES[task]}\n{'base model' if method == 'base' else METHOD_NAMES[method] + LOSS_LABEL.get((task, method), '') + f', stage {cfg.stages}'}: "
-                        f"r = {rr['reward_train']:.2f} train / {rr['reward_held']:.2f} held-out", grid_array(model, cfg)))
+            row.append((f"{'base model' if method == 'base' else METHOD_NAMES[method] + LOSS_LABEL.get((task, method), '') + f', stage {cfg.stages}'}\n"
+                        f"reward {rr['reward_train']:.2f} (train prompts) / {rr['reward_held']:.2f} (held-out)", grid_array(model, cfg)))
         panels.append(row)
     image_grids(panels, fig_dir / 'diffusion_grids.png', held_from=min(classes(run_config(preset, 'quality', 'raft', 0).held_classes, 'held_classes')),
-                suptitle=f'Samples for prompts 0-9 (held-out prompts below the red line), seed {seeds[0]}, same initial noise in every panel')
+                suptitle=f'Samples for prompts 0-9 (held-out prompts below the red line), seed {seeds[0]}, the same initial noise in every panel',
+                row_labels=[TASK_NAMES[t] for t in ('quality', 'align')])
     log(md); log(f"diffusion experiments: {time.time() - t_start:.0f} s in {out}")
     return dict(summary=summary, info=info, markdown=md, runs=results)
-
-def dataclasses_replace(cfg, **kw):
-    import dataclasses; return dataclasses.replace(cfg, **kw)
 
 def raft_diffusion_cli(argv=None):
     "raft_diffusion: RAFT vs DDPO for a small diffusion model on the digits (resumable)."
