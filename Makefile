@@ -3,12 +3,13 @@
 #   make test    set up .venv and run every test (notebooks with nbdev_test, then pytest)
 #   make compare RAFT vs PPO over 3 seeds (tables and figures into runs/compare and figures/)
 #   make reproduce PRESET=quick|cpu|gpu   every table and figure (raft_reproduce)
+#   make diffusion RAFT vs DDPO for a small diffusion model on 8×8 digits, 3 seeds (figures/diffusion_*.png)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/default
 
-.PHONY: setup align compare reproduce test export clean-run
+.PHONY: setup align compare reproduce diffusion test export clean-run
 PRESET ?= cpu
 JOBS   ?= 2
 
@@ -29,6 +30,9 @@ compare: setup
 
 reproduce: setup
 	$(BIN)/raft_reproduce --preset $(PRESET) --out runs/reproduce_$(PRESET) --jobs $(JOBS) $(ARGS)
+
+diffusion: setup
+	$(BIN)/raft_diffusion --out runs/diffusion --figures figures $(ARGS)
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2

@@ -16,7 +16,7 @@ from .metrics import diversity, distinct_n, perplexity
 # %% auto #0
 __all__ = ['generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'evaluate', 'write_atomic', 'commit_dir',
            'new_tmp_dir', 'stage_dir', 'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts',
-           'run_raft']
+           'raft_loop', 'run_raft']
 
 # %% ../nbs/05_raft.ipynb #88f94052
 @torch.no_grad()
@@ -139,7 +139,8 @@ def read_rows(out) -> list[dict]:
 def save_stage(out, t, metrics: dict, policy=None, tokenizer=None, samples: dict | None = None, extra=None):
     "Write stage `t` (model, samples, metrics, and whatever `extra(dir)` writes) atomically and refresh `metrics.jsonl`."
     final = stage_dir(out, t); tmp = new_tmp_dir(final)
-    if policy is not None: policy.save_pretrained(tmp / 'model'); tokenizer.save_pretrained(tmp / 'model')
+    if policy is not None: policy.save_pretrained(tmp / 'model')
+    if tokenizer is not None: tokenizer.save_pretrained(tmp / 'model')
     if samples is not None: Dataset.from_dict(samples).save_to_disk(str(tmp / 'samples'))
     if extra is not None: extra(tmp)
     (tmp / 'metrics.json').write_text(json.dumps(metrics, indent=1))
@@ -158,39 +159,53 @@ def draw_prompts(prompts, b: int, seed: int) -> list[str]:
 
 def _fmt(m):
     keys = [('reward_all', 'r(all)'), ('reward_kept', 'r(kept)'), ('reward', 'test r'), ('gold', 'test gold'),
+            ('reward_train', 'r(train prompts)'), ('reward_held', 'r(held-out prompts)'),
             ('kl', 'KL'), ('ppl', 'ppl'), ('kept_distinct_2', 'D-2(kept)'), ('wall_time', 's')]
     return ' | '.join(f"{n} {m[k]:.3f}" for k, n in keys if k in m and m[k] is not None)
+
+def raft_loop(policy, cfg: RAFTConfig, out, stage_fn, eval_fn, load_fn, tokenizer=None, accelerator=None, log=print,
+              diversity_key: str = 'kept_distinct_2', desc: str = 'RAFT stages', extra=None) -> tuple:
+    """Run (or resume) stages 1..cfg.stages in `out` for any model; returns (policy, metrics rows).
+
+    `stage_fn(policy, t, seed) -> (policy, samples, stats)` is one stage, `eval_fn(policy, t) -> dict` the
+    evaluation after it (and of the initial model as stage 0), `load_fn(dir) -> policy` reads a stage's saved model
+    (`dir` is the stage's `model/`), and `extra(dir)`, if given, writes more state into each stage directory."""
+    validate(cfg)
+    acc = accelerator or default_accelerator()
+    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
+    done = completed_stages(out)
+    def save(t, m, *a):                                    # one process writes, all wait for it
+        if acc.is_main_process: save_stage(out, t, m, *a)
+        acc.wait_for_everyone()
+    if 0 not in done:
+        t0 = time.time(); m = dict(stage=0, **eval_fn(policy, 0)); m['wall_time'] = time.time() - t0
+        save(0, m); done = [0]; log(f"stage 0 (initial model) | {_fmt(m)}")
+    last = max(done)
+    if last > 0:
+        policy = load_fn(stage_dir(out, last) / 'model')
+        log(f"resuming after stage {last}")
+    best_d = max([r[diversity_key] for r in read_rows(out) if r.get(diversity_key) is not None] or [0.0])
+    for t in tqdm(range(last + 1, cfg.stages + 1), desc=desc, initial=last, total=cfg.stages, disable=not acc.is_main_process):
+        t0, s = time.time(), stage_seed(cfg.seed, t)
+        policy, samples, stats = stage_fn(policy, t, s)
+        m = dict(stage=t, **stats, **eval_fn(policy, t), samples_generated=cfg.b * cfg.K * t)
+        if diversity_key in stats:
+            m['diversity_alarm'] = bool(best_d > 0 and stats[diversity_key] < 0.6 * best_d)
+            if m['diversity_alarm']:
+                warnings.warn(f"stage {t}: {diversity_key} of the kept set fell to {stats[diversity_key]:.3f} (best so far {best_d:.3f}): "
+                              "possible reward hacking — inspect the kept samples")
+            best_d = max(best_d, stats[diversity_key])
+        m['wall_time'] = time.time() - t0
+        save(t, m, policy, tokenizer, samples, extra)
+        log(f"stage {t} | {_fmt(m)}")
+    return policy, read_rows(out)
 
 def run_raft(policy, tokenizer, reward_fn, train_prompts, test_prompts, test_chosen, cfg: RAFTConfig, out,
              gold_fn=None, accelerator=None, log=print, train_reward_fn=None) -> tuple:
     "Run (or resume) RAFT stages 1..cfg.stages in `out`; returns (policy, metrics rows). `train_reward_fn` (default: `reward_fn`) ranks, `reward_fn` evaluates."
     validate(cfg)
     acc = accelerator or default_accelerator()
-    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     ref = copy.deepcopy(policy).eval()                     # π₀: the initial model, for KL and β-ranking
-    done = completed_stages(out)
     ev = lambda pol, t: evaluate(pol, tokenizer, test_prompts, test_chosen, reward_fn, cfg, gold_fn, ref, seed=stage_seed(cfg.seed, t) + 1, accelerator=acc)
-    def save(t, m, *a):                                    # one process writes, all wait for it
-        if acc.is_main_process: save_stage(out, t, m, *a)
-        acc.wait_for_everyone()
-    if 0 not in done:
-        t0 = time.time(); m = dict(stage=0, **ev(policy, 0)); m['wall_time'] = time.time() - t0
-        save(0, m); done = [0]; log(f"stage 0 (initial model) | {_fmt(m)}")
-    last = max(done)
-    if last > 0:
-        policy = load_policy(stage_dir(out, last) / 'model', tokenizer)
-        log(f"resuming after stage {last}")
-    best_d2 = max([r['kept_distinct_2'] for r in read_rows(out) if r.get('kept_distinct_2') is not None] or [0.0])
-    for t in tqdm(range(last + 1, cfg.stages + 1), desc='RAFT stages', initial=last, total=cfg.stages, disable=not acc.is_main_process):
-        t0, s = time.time(), stage_seed(cfg.seed, t)
-        policy, samples, stats = raft_stage(policy, tokenizer, train_reward_fn or reward_fn, draw_prompts(train_prompts, cfg.b, s), cfg, s, ref, acc, desc=f'stage {t}')
-        m = dict(stage=t, **stats, **ev(policy, t), samples_generated=cfg.b * cfg.K * t)
-        m['diversity_alarm'] = bool(best_d2 > 0 and stats['kept_distinct_2'] < 0.6 * best_d2)
-        if m['diversity_alarm']:
-            warnings.warn(f"stage {t}: Distinct-2 of the kept set fell to {stats['kept_distinct_2']:.3f} (best so far {best_d2:.3f}): "
-                          "possible reward hacking — inspect the kept samples")
-        best_d2 = max(best_d2, stats['kept_distinct_2'])
-        m['wall_time'] = time.time() - t0
-        save(t, m, policy, tokenizer, samples)
-        log(f"stage {t} | {_fmt(m)}")
-    return policy, read_rows(out)
+    stage = lambda pol, t, s: raft_stage(pol, tokenizer, train_reward_fn or reward_fn, draw_prompts(train_prompts, cfg.b, s), cfg, s, ref, acc, desc=f'stage {t}')
+    return raft_loop(policy, cfg, out, stage, ev, lambda d: load_policy(d, tokenizer), tokenizer, acc, log)
