@@ -11,7 +11,9 @@ def test_reproduce_quick(tmp_path):
     res = json.loads((out / 'results.json').read_text())
     names = ['K', 'lam', 'beta', 'ranking', 'noise', 'scale', 'overopt', 'hacking']
     assert {'compare', *(f'ablation_{n}' for n in names)} <= set(res)
-    for f in ['compare_curves.png', 'compare_frontier.png', 'compare_stability.png', *(f'ablation_{n}.png' for n in names), 'report.md']:
+    assert 'diffusion' in res and 'Diffusion' in (out / 'report.md').read_text()      # the diffusion experiments ran in the same pool
+    for f in ['compare_curves.png', 'compare_frontier.png', 'compare_stability.png', *(f'ablation_{n}.png' for n in names),
+              'diffusion_curves.png', 'diffusion_grids.png', 'report.md']:
         assert (out / f).stat().st_size > 1000, f
     # RAFT ranks rewards, so r − 3 trains exactly the model that r trains; PPO uses the values
     scale = {row['run']: row for row in res['ablation_scale']['rows']}
