@@ -18,9 +18,10 @@ from transformers.utils import logging as hf_logging
 hf_logging.set_verbosity_error()
 
 # %% auto #0
-__all__ = ['EOS', 'PAD', 'train_tokenizer', 'tiny_gpt2', 'load_tokenizer', 'load_policy', 'load_reward_model', 'context_length',
-           'encode_pairs', 'collate', 'response_logprobs', 'progress', 'default_accelerator', 'sft', 'disable_dropout',
-           'train_reward_model', 'RewardModel', 'pairwise_accuracy', 'checked_rewards']
+__all__ = ['EOS', 'PAD', 'train_tokenizer', 'tiny_gpt2', 'check_model_source', 'load_tokenizer', 'load_policy',
+           'load_reward_model', 'context_length', 'encode_pairs', 'collate', 'response_logprobs', 'progress',
+           'default_accelerator', 'sft', 'disable_dropout', 'train_reward_model', 'RewardModel', 'pairwise_accuracy',
+           'checked_rewards']
 
 # %% ../nbs/03_models.ipynb #0ab359e7
 EOS, PAD = '<|endoftext|>', '<|pad|>'
@@ -43,14 +44,15 @@ def tiny_gpt2(tokenizer, n_embd=128, n_layer=4, n_head=4, n_positions=128, rewar
     return (GPT2ForSequenceClassification if reward_model else GPT2LMHeadModel)(cfg)
 
 # %% ../nbs/03_models.ipynb #390b41d2
-def _check_source(name_or_path):
+def check_model_source(name_or_path):
+    "Fail at once, in one line, for a model path that does not exist (a hub name passes)."
     p = pathlib.Path(str(name_or_path))
     if (str(name_or_path).startswith(('.', '/', '~')) or p.exists()) and not p.is_dir():
         raise FileNotFoundError(f"model path not found (or not a directory): {name_or_path}")
 
 def load_tokenizer(name_or_path, padding_side='right'):
     "A tokenizer by hub name or path; error if it has no pad token."
-    _check_source(name_or_path)
+    check_model_source(name_or_path)
     tok = AutoTokenizer.from_pretrained(str(name_or_path))
     if tok.pad_token is None:
         raise ValueError(f"tokenizer {name_or_path!r} has no pad token; add one (e.g. tokenizer.add_special_tokens"
@@ -62,14 +64,14 @@ def load_tokenizer(name_or_path, padding_side='right'):
 
 def load_policy(name_or_path, tokenizer=None):
     "A causal LM by hub name or path, its pad token id set from `tokenizer`."
-    _check_source(name_or_path)
+    check_model_source(name_or_path)
     m = AutoModelForCausalLM.from_pretrained(str(name_or_path))
     if tokenizer is not None: m.config.pad_token_id = m.generation_config.pad_token_id = tokenizer.pad_token_id
     return m
 
 def load_reward_model(name_or_path, tokenizer=None):
     "A one-output sequence classifier by hub name or path (a causal LM's weights are reused for its body)."
-    _check_source(name_or_path)
+    check_model_source(name_or_path)
     m = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), num_labels=1)
     if tokenizer is not None: m.config.pad_token_id = tokenizer.pad_token_id
     return m

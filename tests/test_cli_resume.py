@@ -32,7 +32,7 @@ def test_kill_and_resume_matches_uninterrupted(tmp_path, tiny_config):
 
 def test_bad_input_is_reported_before_writing(tmp_path, tiny_config):
     out = tmp_path / 'run'
-    for args, msg in [(['--lam', '0'], "'lam' must be a finite number > 0"),
+    for args, msg in [(['--lam', '0'], "'lam' must be > 0"),
                       (['--ranking', 'best'], "'ranking' must be one of"),
                       (['--dataset', tmp_path / 'none.jsonl'], 'dataset path not found'),
                       (['--policy', tmp_path / 'no_model'], 'model path not found')]:

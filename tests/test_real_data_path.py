@@ -1,7 +1,7 @@
 "The real-data path: HH files and models loaded from local directories (as `from_pretrained` loads hub ones)."
 import json, gzip
 import pytest
-from raft_nb.config import RAFTConfig
+from raft_nb.config import make_config
 from raft_nb.pipeline import align
 from raft_nb.world import make_world
 from raft_nb.models import train_tokenizer, tiny_gpt2
@@ -29,18 +29,18 @@ def hh_dir(tmp_path):
 
 def test_align_on_local_hh_files_and_model_dir(tmp_path, hh_dir):
     data, mdir = hh_dir
-    cfg = RAFTConfig(**{**TINY, 'stages': 1}, dataset=str(data), policy=str(mdir), max_prompt_tokens=64)
+    cfg = make_config(**{**TINY, 'stages': 1}, dataset=str(data), policy=str(mdir), max_prompt_tokens=64)
     s = align(cfg, tmp_path / 'run', log=lambda *a: None)
     assert s['gold'] is None                                 # real data has no gold reward
     assert 0.0 <= s['reward_model_accuracy'] <= 1.0 and s['reward_model']['held_out_pairs'] > 0
     assert s['stages'] == 1 and s['final']['ppl'] > 1
     # the learned reward model, given by path, serves as the reward of another run
-    cfg2 = RAFTConfig(**{**TINY, 'stages': 1}, dataset=str(data), policy=str(mdir), reward=str(tmp_path / 'run' / 'reward_model'))
+    cfg2 = make_config(**{**TINY, 'stages': 1}, dataset=str(data), policy=str(mdir), reward=str(tmp_path / 'run' / 'reward_model'))
     s2 = align(cfg2, tmp_path / 'run2', log=lambda *a: None)
     assert abs(s2['reward_model']['accuracy'] - s['reward_model_accuracy']) < 1e-9
 
 def test_long_prompts_are_filtered(tmp_path, hh_dir):
     data, mdir = hh_dir
-    cfg = RAFTConfig(**{**TINY, 'stages': 1}, dataset=str(data), policy=str(mdir), max_prompt_tokens=24)
+    cfg = make_config(**{**TINY, 'stages': 1}, dataset=str(data), policy=str(mdir), max_prompt_tokens=24)
     s = align(cfg, tmp_path / 'run', log=lambda *a: None)
     assert sum(s['dropped_long_prompts'].values()) > 0        # the multi-turn prompts are longer than 24 tokens

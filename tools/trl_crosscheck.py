@@ -3,7 +3,7 @@
 Both start from the same SFT model and optimise the same learned reward model (from a `base/` directory of
 `raft_compare` or `raft_align --base`), with the same budget (episodes, rollout size, minibatch size, PPO epochs,
 β, learning rate, response length, temperature) read from our PPO run's config, and are evaluated by the same
-`raft_nb.raft.evaluate` on the same test prompts with the same sampling seed.
+`raft_nb.raft.Evaluator` on the same test prompts with the same sampling seed.
 
     pip install -e ".[trl]"          # trl==1.12.0, an optional extra
     python tools/trl_crosscheck.py --ours runs/compare/seed0/ppo_beta0.05 --base runs/compare/seed0/base --out runs/trl_check
@@ -92,12 +92,12 @@ def main(argv=None):
     from raft_nb.config import load_config
     from raft_nb.ppo import PPOConfig
     from raft_nb.pipeline import prepare_run
-    from raft_nb.raft import evaluate, stage_seed
+    from raft_nb.loop import stage_seed
     ours, base = pathlib.Path(a.ours), pathlib.Path(a.base)
-    cfg = load_config(ours / "config.yaml", cls=PPOConfig)
-    if cfg.reward != "learned" or cfg.target_kl is not None or cfg.whiten_rewards:
+    run_cfg = load_config(ours / "config.yaml", algo_cls=PPOConfig); cfg = run_cfg.algo
+    if run_cfg.rm.reward != "learned" or cfg.target_kl is not None or cfg.whiten_rewards:
         raise SystemExit("trl_crosscheck: needs a PPO run with a learned reward model, fixed β and no reward whitening")
-    run = prepare_run(cfg, a.out, resume=(pathlib.Path(a.out) / "config.yaml").exists(), base=base, log=lambda s: None)
+    run = prepare_run(run_cfg, a.out, resume=(pathlib.Path(a.out) / "config.yaml").exists(), base=base, log=lambda s: None)
     episodes = cfg.samples_per_stage * cfg.stages
     print(f"TRL PPO: {episodes} episodes, rollouts of {cfg.rollout_batch}, minibatches of {cfg.mini_batch}, {cfg.ppo_epochs} epochs, "
           f"β {cfg.beta}, lr {cfg.lr}, temperature {cfg.lam}, seed {cfg.seed}", flush=True)
@@ -105,7 +105,7 @@ def main(argv=None):
                            batch_size=cfg.rollout_batch, mini_batch_size=cfg.mini_batch, num_ppo_epochs=cfg.ppo_epochs,
                            kl_coef=cfg.beta, lr=cfg.lr, response_length=cfg.max_new_tokens, temperature=cfg.lam, seed=cfg.seed)
     ref = run.policy.eval()
-    m = evaluate(policy, run.tok, run.test_prompts, run.test_chosen, run.reward_fn, cfg, run.gold, ref, seed=stage_seed(cfg.seed, cfg.stages) + 1)
+    m = run.evaluator(ref=ref)(policy, seed=stage_seed(cfg.seed, cfg.stages) + 1)
     ours_rows = [json.loads(l) for l in (ours / "metrics.jsonl").read_text().splitlines()]
     o, s0 = ours_rows[-1], ours_rows[0]
     ours_time = sum(r["wall_time"] for r in ours_rows[1:])
