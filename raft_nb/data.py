@@ -4,12 +4,15 @@
 
 # %% ../nbs/01_data.ipynb #2ea7d519
 from __future__ import annotations
-import gzip, hashlib, json, pathlib, warnings
+import gzip, hashlib, json, os, pathlib, re, warnings, zlib
+from collections import Counter
+from dataclasses import dataclass, field
 from datasets import Dataset, load_dataset, load_from_disk
 
 # %% auto #0
-__all__ = ['HUMAN', 'ASSISTANT', 'SPLITS', 'split_dialogue', 'parse_record', 'parse_records', 'load_hh', 'filter_long_prompts',
-           'split_by_prompt']
+__all__ = ['HUMAN', 'ASSISTANT', 'SKIP_REASONS', 'NOTED', 'MALFORMED', 'SPLITS', 'split_dialogue', 'common_prompt', 'BadRecord',
+           'parse_record', 'quirks', 'HHReport', 'parse_records', 'looks_local', 'resolve_source', 'read_hh', 'load_hh',
+           'sft_records', 'preference_pairs', 'filter_long_prompts', 'split_by_prompt']
 
 # %% ../nbs/01_data.ipynb #7a9d7639
 HUMAN, ASSISTANT = '\n\nHuman:', '\n\nAssistant:'
@@ -22,70 +25,239 @@ def split_dialogue(text: str) -> tuple[str, str]:
     if HUMAN not in text[:i]: raise ValueError(f"no '\\n\\nHuman:' turn before the last assistant turn in {text[:60]!r}")
     return text[:i + len(ASSISTANT)], text[i + len(ASSISTANT):]
 
+# %% ../nbs/01_data.ipynb #3f0a9e42
+def common_prompt(chosen: str, rejected: str) -> str:
+    "The longest common prefix of two HH dialogues that ends with `\\n\\nAssistant:` (after a human turn)."
+    for k, t in (('chosen', chosen), ('rejected', rejected)):
+        if ASSISTANT not in t: raise ValueError(f"{k!r} has no '\\n\\nAssistant:' turn: {t[:60]!r}")
+    n = len(os.path.commonprefix([chosen, rejected]))
+    i = chosen.rfind(ASSISTANT, 0, n)
+    if i < 0: raise ValueError(f"'chosen' and 'rejected' share no prompt ending in '\\n\\nAssistant:' "
+                               f"(they differ from character {n}: {chosen[n:n + 30]!r} vs {rejected[n:n + 30]!r})")
+    if HUMAN not in chosen[:i]: raise ValueError(f"no '\\n\\nHuman:' turn before the assistant turn in {chosen[:60]!r}")
+    return chosen[:i + len(ASSISTANT)]
+
 # %% ../nbs/01_data.ipynb #dbac1eaa
-class _BadLine:
-    "Stands for a line that is not JSON, so that `parse_record` reports it in order."
-    def __init__(self, msg): self.msg = msg
+SKIP_REASONS = {'bad_json': 'not valid JSON', 'not_object': 'not a JSON object',
+                'missing_field': "missing 'chosen' or 'rejected'", 'not_text': "'chosen' or 'rejected' not a string",
+                'no_common_prompt': 'no common prompt', 'empty_replies': 'both replies empty'}
+NOTED = {'empty_chosen': 'with an empty chosen reply (preference pairs only, not used for SFT)',
+         'identical_replies': 'with identical replies (SFT only, no preference pair)',
+         'empty_rejected': 'with an empty rejected reply',
+         'turn_in_reply': "with '\\n\\nHuman:' or '\\n\\nAssistant:' inside a reply"}
+
+class BadRecord(ValueError):
+    "An unusable HH record; `reason` is a key of `SKIP_REASONS`."
+    def __init__(self, reason: str, msg: str): super().__init__(msg); self.reason = reason
+
+_JSON_TYPES = {list: 'an array', str: 'a string', int: 'a number', float: 'a number', bool: 'a boolean', type(None): 'null'}
 
 def parse_record(rec, where='record') -> dict:
-    "`{'prompt', 'chosen', 'rejected'}` (responses only) from an HH record with full `chosen`/`rejected` dialogues."
-    if isinstance(rec, _BadLine): raise ValueError(rec.msg)
-    if not isinstance(rec, dict): raise ValueError(f"{where}: expected a JSON object, got {type(rec).__name__}")
+    "`{'prompt', 'chosen', 'rejected'}` (replies only) from an HH record with full `chosen`/`rejected` dialogues."
+    if isinstance(rec, BadRecord): raise rec                       # a line the reader could not parse
+    if not isinstance(rec, dict):
+        raise BadRecord('not_object', f"{where}: expected a JSON object, got {_JSON_TYPES.get(type(rec), type(rec).__name__)}")
     for k in ('chosen', 'rejected'):
-        if k not in rec: raise ValueError(f"{where}: missing field {k!r} (has {sorted(rec)})")
-    try:
-        pc, rc = split_dialogue(rec['chosen'])
-        pr, rr = split_dialogue(rec['rejected'])
-    except ValueError as e: raise ValueError(f"{where}: {e}") from None
-    if pc != pr: raise ValueError(f"{where}: 'chosen' and 'rejected' have different prompts")
-    if not rc.strip(): raise ValueError(f"{where}: empty chosen response")
-    return dict(prompt=pc, chosen=rc, rejected=rr)
+        if k not in rec: raise BadRecord('missing_field', f"{where}: missing field {k!r} (has {sorted(rec)})")
+        if not isinstance(rec[k], str):
+            raise BadRecord('not_text', f"{where}: field {k!r} is {_JSON_TYPES.get(type(rec[k]), type(rec[k]).__name__)}, not a string")
+    try: p = common_prompt(rec['chosen'], rec['rejected'])
+    except ValueError as e: raise BadRecord('no_common_prompt', f"{where}: {e}") from None
+    c, r = rec['chosen'][len(p):], rec['rejected'][len(p):]
+    if not c.strip() and not r.strip():
+        raise BadRecord('empty_replies', f"{where}: both replies are empty: no SFT target and no comparison")
+    return dict(prompt=p, chosen=c, rejected=r)
 
-def parse_records(records, malformed='error', source='data') -> tuple[list[dict], int]:
-    "Parse HH records; `malformed`='error' raises on the first bad one, 'skip' drops and counts them."
-    if malformed not in ('error', 'skip'): raise ValueError(f"malformed must be 'error' or 'skip', got {malformed!r}")
-    rows, skipped = [], 0
-    for i, rec in enumerate(records):
-        try: rows.append(parse_record(rec, where=f"{source}, record {i}"))
-        except ValueError:
-            if malformed == 'error': raise
-            skipped += 1
-    if not rows: raise ValueError(f"{source}: no valid HH records (skipped {skipped})")
-    return rows, skipped
+def quirks(row: dict) -> list[str]:
+    "The `NOTED` quirks of a parsed row."
+    c, r = row['chosen'].strip(), row['rejected'].strip()
+    return [k for k, q in (('empty_chosen', not c), ('identical_replies', c == r), ('empty_rejected', not r),
+                           ('turn_in_reply', any(m in row[s] for m in (HUMAN, ASSISTANT) for s in ('chosen', 'rejected')))) if q]
+
+# %% ../nbs/01_data.ipynb #6a4d2f18
+@dataclass
+class HHReport:
+    "What loading an HH source did: records read and loaded, skips by reason, quirks noted among the loaded."
+    source: str
+    records: int = 0
+    loaded: int = 0
+    skipped: Counter = field(default_factory=Counter)     # reason (a key of SKIP_REASONS) → count
+    noted: Counter = field(default_factory=Counter)       # quirk (a key of NOTED) → count, among the loaded
+    first: dict = field(default_factory=dict)             # reason → where it first occurred
+    @property
+    def n_skipped(self) -> int: return sum(self.skipped.values())
+    def _at(self, where: str) -> str: return where[len(self.source):].lstrip(',/ ') if where.startswith(self.source) else where
+    def body(self) -> str:
+        s = f"{self.records:,} records: {self.loaded:,} loaded"
+        if self.skipped: s += '; skipped: ' + ', '.join(f"{self.skipped[k]:,} {v} (first: {self._at(self.first[k])})" for k, v in SKIP_REASONS.items() if self.skipped[k])
+        if self.noted: s += '; of those loaded: ' + ', '.join(f"{self.noted[k]:,} {v}" for k, v in NOTED.items() if self.noted[k])
+        return s
+    def summary(self) -> str: return f"{self.source}: {self.body()}"
+    __str__ = summary
+    def as_dict(self) -> dict:
+        return dict(source=self.source, records=self.records, loaded=self.loaded, skipped=dict(self.skipped), noted=dict(self.noted))
+
+# %% ../nbs/01_data.ipynb #9d3c5a61
+MALFORMED = ('skip', 'error')
+
+def _parse(items, malformed: str, source: str) -> tuple[list[dict], HHReport]:
+    "Parse `(where, record)` pairs (see `parse_records`)."
+    if malformed not in MALFORMED: raise ValueError(f"malformed must be 'skip' or 'error', got {malformed!r}")
+    rows, rep = [], HHReport(str(source))
+    for where, rec in items:
+        rep.records += 1
+        try: row = parse_record(rec, where)
+        except BadRecord as e:
+            if malformed == 'error':
+                raise BadRecord(e.reason, f"{e}; set `malformed: skip` (or pass --malformed skip) to skip and count such records") from None
+            rep.skipped[e.reason] += 1; rep.first.setdefault(e.reason, where)
+            continue
+        rep.noted.update(quirks(row)); rows.append(row)
+    rep.loaded = len(rows)
+    if not rows: raise ValueError(f"{source}: no usable HH records ({rep.body()})")
+    return rows, rep
+
+def parse_records(records, malformed: str = 'skip', source: str = 'data') -> tuple[list[dict], HHReport]:
+    "Parse HH records into rows; `malformed`='skip' skips unusable ones and counts them by reason, 'error' raises on the first."
+    return _parse(((f"{source}, record {i}", r) for i, r in enumerate(records)), malformed, source)
+
+# %% ../nbs/01_data.ipynb #c2d8e4f0
+_FILE_SUFFIXES = ('.jsonl', '.json', '.gz', '.parquet', '.arrow', '.csv', '.tsv', '.txt', '.zip', '.tar', '.bz2', '.xz', '.zst',
+                  '.yaml', '.yml', '.bin', '.safetensors', '.pt', '.pth', '.ckpt', '.h5', '.pkl', '.npz')
+_PART = r'[A-Za-z0-9_](?:[\w.-]{0,94}[A-Za-z0-9_])?'
+_HUB_ID = re.compile(rf'{_PART}/{_PART}', re.ASCII)
+_TRUE = {'1', 'ON', 'YES', 'TRUE'}
+
+def _offline(what: str) -> str | None:
+    "The variable that puts the hub offline for `what`, if one does (the rules of datasets 5.2 / huggingface_hub)."
+    env = os.environ
+    if what == 'dataset' and env.get('HF_DATASETS_OFFLINE') is not None:     # datasets: this one wins when set
+        return 'HF_DATASETS_OFFLINE' if env['HF_DATASETS_OFFLINE'].upper() in _TRUE else None
+    return next((v for v in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE') if (env.get(v) or '').upper() in _TRUE), None)
+
+def _cached(repo_id: str, what: str) -> bool:
+    "Whether the hub id has a copy in the local caches `datasets` / `transformers` read offline."
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+    kind = 'dataset' if what == 'dataset' else 'model'
+    if (pathlib.Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo_id, repo_type=kind) / 'snapshots').is_dir(): return True
+    if kind != 'dataset': return False
+    from datasets import config
+    from datasets.naming import camelcase_to_snakecase
+    owner, name = repo_id.split('/')
+    return any(p.is_dir() for p in (pathlib.Path(config.HF_DATASETS_CACHE) / f"{owner}___{camelcase_to_snakecase(name)}").glob('*/*/*'))
+
+def looks_local(name: str) -> bool:
+    "Whether `name` cannot be an `owner/name` hub id, so must be meant as a local path."
+    return (name.startswith(('.', '/', '~')) or any(s in name for s in ('\\', ':', '//', '..', '--'))
+            or name.lower().endswith(_FILE_SUFFIXES) or not _HUB_ID.fullmatch(name))
+
+def resolve_source(name, what: str = 'dataset') -> pathlib.Path | str:
+    "A local `Path` if `name` is (or can only be) a local path, else the `owner/name` hub id; one-line errors otherwise."
+    p = pathlib.Path(name).expanduser()
+    if isinstance(name, os.PathLike) or p.exists() or looks_local(str(name)):
+        if p.exists(): return p
+        hint = '; hub ids look like owner/name' if '/' not in str(name) else ''
+        raise FileNotFoundError(f"{what} path not found: {name} (no file or directory {p.absolute()}{hint})")
+    if (var := _offline(what)) and not _cached(name, what):
+        raise FileNotFoundError(f"{what} {name}: not a local path, and the hub is offline ({var}={os.environ[var]}) with no cached copy")
+    return str(name)
 
 # %% ../nbs/01_data.ipynb #37245703
-def _read_jsonl(path: pathlib.Path):
-    opener = gzip.open if path.name.endswith('.gz') else open
-    with opener(path, 'rt', encoding='utf-8') as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip(): continue
-            try: yield json.loads(line)
-            except json.JSONDecodeError as e: yield _BadLine(f"{path}, line {n}: not valid JSON ({e.msg})")
+def _lines(path: pathlib.Path):
+    "`(line number, text)` of the non-blank lines of a text or gzipped file; one-line errors for bad bytes or gzip."
+    n = 0
+    try:
+        with (gzip.open if path.name.endswith('.gz') else open)(path, 'rb') as f:
+            for n, raw in enumerate(f, 1):
+                try: line = raw.decode('utf-8-sig' if n == 1 else 'utf-8')
+                except UnicodeDecodeError as e:
+                    raise ValueError(f"{path}, line {n}: not UTF-8 text (byte {raw[e.start]:#04x} at column {e.start + 1}); "
+                                     f"re-encode the file as UTF-8") from None
+                if line.strip(): yield n, line.rstrip('\r\n')
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise ValueError(f"{path}: truncated or corrupt gzip file, unreadable {f'after line {n}' if n else 'from the start'} ({e})") from None
+    except OSError as e: raise ValueError(f"{path}: cannot read ({e.strerror or e})") from None
 
+def _read_file(path: pathlib.Path) -> list[tuple[str, object]]:
+    "`(where, record)` of each line of a JSON-lines file (a `BadRecord` for a line that is not JSON), or of a JSON array."
+    lines = list(_lines(path))
+    if path.name.endswith(('.json', '.json.gz')) and lines and lines[0][1].lstrip().startswith('['):
+        try: recs = json.loads('\n'.join(l for _, l in lines))
+        except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+        return [(f"{path}, record {i}", r) for i, r in enumerate(recs)]
+    out = []
+    for n, line in lines:
+        try: out.append((f"{path}, line {n}", json.loads(line)))
+        except json.JSONDecodeError as e: out.append((f"{path}, line {n}", BadRecord('bad_json', f"{path}, line {n}: not valid JSON ({e.msg}, column {e.colno})")))
+    return out
 
-def _records(source: str, split: str):
-    p = pathlib.Path(source)
-    if p.is_file():
-        if not (p.name.endswith('.jsonl') or p.name.endswith('.jsonl.gz') or p.name.endswith('.json')):
-            raise ValueError(f"{p}: expected a .jsonl or .jsonl.gz file")
-        return list(_read_jsonl(p))
-    if p.is_dir():
-        if (p/'dataset_info.json').exists() or (p/'state.json').exists():
-            ds = load_from_disk(str(p))
-            if hasattr(ds, 'keys'): ds = ds[split]
-            return list(ds)
-        files = sorted(f for f in p.iterdir() if f.name.endswith(('.jsonl', '.jsonl.gz')))
-        if not files: raise FileNotFoundError(f"{p}: directory holds no .jsonl/.jsonl.gz files and no saved dataset")
-        return [r for f in files for r in _read_jsonl(f)]
-    if p.suffix or source.startswith(('.', '/', '~')): raise FileNotFoundError(f"dataset path not found: {source}")
-    return list(load_dataset(source, split=split))  # a hub dataset, e.g. 'Anthropic/hh-rlhf'
+_SPLIT_WORD = re.compile(r'(?<![a-z0-9])(train|test|validation|valid|dev|eval)(?![a-z0-9])')
 
-def load_hh(source: str, split: str = 'train', malformed: str = 'error') -> Dataset:
-    "HH-format records from `source` as a `Dataset` with columns prompt, chosen, rejected."
-    recs = _records(str(source), split)
-    rows, skipped = parse_records(recs, malformed, source=str(source))
-    if skipped: warnings.warn(f"{source}: skipped {skipped} malformed records of {len(recs)}")
-    return Dataset.from_list(rows)
+def _dir_files(d: pathlib.Path, split: str) -> list[pathlib.Path]:
+    "The `.jsonl`/`.jsonl.gz` files below `d` (of `split` only, when the file names name several splits)."
+    files = sorted(f for f in d.rglob('*') if f.name.endswith(('.jsonl', '.jsonl.gz')) and f.is_file()
+                   and not any(s.startswith('.') for s in f.relative_to(d).parts))
+    if not files: raise FileNotFoundError(f"{d}: directory holds no .jsonl/.jsonl.gz files and no saved dataset")
+    named = {f: set(_SPLIT_WORD.findall(f.relative_to(d).as_posix().lower())) for f in files}
+    found = set().union(*named.values())
+    if found - {split}:
+        files = [f for f in files if split in named[f]]
+        if not files: raise FileNotFoundError(f"{d}: no {split!r} files (its file names name the splits {', '.join(sorted(found))})")
+    return files
+
+def _from_datasets(ds, src: str, split: str) -> list[tuple[str, object]]:
+    "`(where, record)` of a `Dataset` (or the `split` of a `DatasetDict`), checking its columns first."
+    if hasattr(ds, 'keys'):
+        if split not in ds: raise ValueError(f"{src}: no split {split!r} (it has {', '.join(ds.keys())})")
+        ds = ds[split]
+    miss = [k for k in ('chosen', 'rejected') if k not in ds.column_names]
+    if miss: raise ValueError(f"{src}: no {' or '.join(map(repr, miss))} column (its columns: {', '.join(ds.column_names)})")
+    return [(f"{src}, record {i}", r) for i, r in enumerate(ds)]
+
+def _first_line(e: Exception) -> str: return f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+
+def _records(source, split: str) -> tuple[str, list[tuple[str, object]]]:
+    "The name of `source` and its `(where, record)` pairs, from a file, a directory or the hub."
+    src = resolve_source(source, 'dataset')
+    if isinstance(src, str):                                    # a hub id: only ever reached for an `owner/name`
+        try: ds = load_dataset(src, split=split)
+        except Exception as e: raise ValueError(f"dataset {src}: could not load split {split!r} from the hub ({_first_line(e)})") from None
+        return src, _from_datasets(ds, src, split)
+    name = str(src)                                             # as the `where` of each record names it
+    if src.is_file():
+        if not src.name.endswith(('.jsonl', '.jsonl.gz', '.json', '.json.gz')):
+            raise ValueError(f"{name}: expected a .jsonl, .jsonl.gz or .json file")
+        return name, _read_file(src)
+    if (src/'dataset_info.json').exists() or (src/'state.json').exists() or (src/'dataset_dict.json').exists():
+        try: ds = load_from_disk(str(src))
+        except Exception as e: raise ValueError(f"{name}: not a readable saved dataset ({_first_line(e)})") from None
+        return name, _from_datasets(ds, name, split)
+    return name, [x for f in _dir_files(src, split) for x in _read_file(f)]
+
+# %% ../nbs/01_data.ipynb #e5a0c7b3
+def read_hh(source, split: str = 'train', malformed: str = 'skip') -> tuple[Dataset, HHReport]:
+    "HH-format records from `source` (file, directory, saved dataset or hub id) as a `Dataset` and the `HHReport` of the load."
+    if malformed not in MALFORMED: raise ValueError(f"malformed must be 'skip' or 'error', got {malformed!r}")
+    name, items = _records(source, split)
+    rows, rep = _parse(items, malformed, name)
+    return Dataset.from_list(rows), rep
+
+def load_hh(source, split: str = 'train', malformed: str = 'skip', log=None) -> Dataset:
+    "HH-format records from `source` as a `Dataset` with columns prompt, chosen, rejected; skips and quirks reported in one line."
+    ds, rep = read_hh(source, split, malformed)
+    if rep.skipped or rep.noted:
+        if log is None: warnings.warn(rep.summary(), stacklevel=2)
+        else: log(rep.summary())
+    return ds
+
+def sft_records(ds: Dataset) -> Dataset:
+    "The records of `ds` whose chosen reply is not empty: the ones usable as SFT targets."
+    return ds.select([i for i, c in enumerate(ds['chosen']) if c.strip()])
+
+def preference_pairs(ds: Dataset) -> Dataset:
+    "The records of `ds` whose chosen and rejected replies differ: the ones usable as reward-model pairs."
+    return ds.select([i for i, (c, r) in enumerate(zip(ds['chosen'], ds['rejected'])) if c.strip() != r.strip()])
 
 # %% ../nbs/01_data.ipynb #26cd1986
 def filter_long_prompts(ds: Dataset, tokenizer, max_tokens: int) -> tuple[Dataset, int]:
