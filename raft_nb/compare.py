@@ -4,8 +4,7 @@
 
 # %% ../nbs/14_compare.ipynb #2f973dd1
 from __future__ import annotations
-import argparse, json, math, os, pathlib, shutil, statistics, sys
-from .config import add_config_args, overrides_from_args
+import json, math, pathlib, statistics
 from .runner import run_tasks
 from .report import mean_std, fmt_ms, interp, collect, write_table, band
 from .loop import write_atomic, save_figure
@@ -13,7 +12,7 @@ from .loop import write_atomic, save_figure
 # %% auto #0
 __all__ = ['PAPER_TABLE', 'COLUMNS', 'DIGITS', 'MODELS_HELD', 'MODEL_COPIES', 'QUICK', 'QUICK_PPO', 'method_runs', 'compare',
            'summarize_comparison', 'cost_ratios', 'plot_compare_curves', 'plot_frontier', 'plot_stability',
-           'write_report', 'raft_compare_cli']
+           'write_report']
 
 # %% ../nbs/14_compare.ipynb #3fec87cd
 PAPER_TABLE = [  # Dong et al. 2023, main HH-RLHF table, as transcribed by secondary notes (see above); None = not available
@@ -168,30 +167,3 @@ def write_report(res, out):
 # %% ../nbs/14_compare.ipynb #8dde147a
 QUICK = dict(world_size=3000, n_embd=64, n_layer=2, sft_epochs=3, rm_epochs=2, b=32, stages=2, n_test=64, eval_best_of=4)
 QUICK_PPO = dict(rollout_batch=32, rollouts_per_stage=8)          # 256 samples per stage = b·K of RAFT-K8 at b = 32
-
-def raft_compare_cli(argv=None):
-    "Entry point of `raft_compare`."
-    ap = argparse.ArgumentParser(prog='raft_compare', description='RAFT vs PPO on the same world, reward model and budget, over seeds.')
-    ap.add_argument('--out', required=True, help='output directory (rerun to resume)')
-    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    ap.add_argument('--Ks', type=int, nargs='+', default=[8, 16, 32], help='RAFT K values')
-    ap.add_argument('--betas', type=float, nargs='+', default=[0.01, 0.05, 0.1], help='PPO KL coefficients β')
-    ap.add_argument('--preset', choices=['default', 'quick'], default='default')
-    ap.add_argument('--figures', default=None, help='also copy the figures and tables into this directory')
-    ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
-    ap.add_argument('--jobs', type=int, default=1, help='runs (processes) at the same time')
-    add_config_args(ap)
-    a = ap.parse_args(argv)
-    try:
-        ov = {**(QUICK if a.preset == 'quick' else {}), **overrides_from_args(a)}
-        compare(a.out, a.seeds, a.Ks, a.betas, ov, {'ppo': QUICK_PPO} if a.preset == 'quick' else {}, a.threads, a.jobs)
-        if a.figures:
-            f = pathlib.Path(a.figures); f.mkdir(parents=True, exist_ok=True)
-            tag = '' if a.preset == 'default' else f'_{a.preset}'
-            for n in ('compare_curves.png', 'compare_frontier.png', 'compare_stability.png', 'tables.md'):
-                shutil.copy(pathlib.Path(a.out) / n, f / n.replace('.', f'{tag}.', 1))
-        print((pathlib.Path(a.out) / 'tables.md').read_text())
-    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as e:
-        print(f"raft_compare: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(0)

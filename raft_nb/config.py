@@ -10,9 +10,7 @@ from typing import ClassVar, Literal, Optional
 import yaml
 
 # %% auto #0
-__all__ = ['SECTIONS', 'ALIASES', 'Checked', 'RAFTConfig', 'DataConfig', 'ModelConfig', 'SFTConfig', 'RewardConfig', 'EvalConfig',
-           'PerturbConfig', 'RunConfig', 'config_from_dict', 'load_config', 'save_config', 'make_config',
-           'add_config_args', 'overrides_from_args']
+__all__ = ['SECTIONS', 'ALIASES', 'Checked', 'RAFTConfig', 'DataConfig', 'ModelConfig', 'SFTConfig', 'RewardConfig', 'EvalConfig', 'PerturbConfig', 'RunConfig', 'config_from_dict', 'load_config', 'save_config', 'make_config', 'add_config_args', 'overrides_from_args', 'PPOConfig']
 
 # %% ../nbs/00_config.ipynb #f0e6897e
 _HINTS: dict = {}
@@ -73,13 +71,15 @@ class RAFTConfig(Checked):
 
     @property
     def samples_per_stage(self) -> int: return self.b * self.K
+    @property
+    def prompts_per_draw(self) -> int: return self.b            # distinct training prompts a stage needs
 
 # %% ../nbs/00_config.ipynb #8c1d2e7f
 @dataclass
 class DataConfig(Checked):
     "Where the preference data comes from and how it is filtered."
     dataset: Optional[str] = None                # HH-format data: hub name or local .jsonl/.jsonl.gz/directory (None: the embedded world)
-    malformed: Literal['error', 'skip'] = 'error'  # a malformed record stops the run, or is skipped and counted
+    malformed: Literal['skip', 'error'] = 'skip'   # an unusable record is skipped and counted, or stops the run
     max_prompt_tokens: int = 256                 # longer prompts are filtered out (the paper keeps ≤ 256 tokens)
     world_size: int = 16000                      # records the embedded world generates (split into SFT / RM / prompts / test)
     CHECKS: ClassVar = {'max_prompt_tokens world_size': 'positive'}
@@ -90,8 +90,9 @@ class ModelConfig(Checked):
     policy: Optional[str] = None                 # initial model: hub name or local path (None: a tiny GPT-2)
     n_embd: int = 128                            # tiny GPT-2 width (policy and reward model)
     n_layer: int = 4
+    n_positions: int = 128                       # tiny GPT-2 context in tokens, prompt and response (a `policy` has its own)
     gen_batch_size: int = 64                     # prompts per generation batch (each with all its samples)
-    CHECKS: ClassVar = {'n_embd n_layer gen_batch_size': 'positive'}
+    CHECKS: ClassVar = {'n_embd n_layer n_positions gen_batch_size': 'positive'}
 
 @dataclass
 class SFTConfig(Checked):
@@ -222,3 +223,37 @@ def add_config_args(parser: argparse.ArgumentParser, algo_cls=RAFTConfig):
 def overrides_from_args(args) -> dict:
     "The fields given on the command line, parsed as YAML scalars."
     return {k[4:]: yaml.safe_load(v) for k, v in vars(args).items() if k.startswith('cfg_') and v is not None}
+
+# %% ../nbs/09_ppo.ipynb #3d6fe32b
+@dataclass
+class PPOConfig(Checked):
+    "PPO's hyperparameters (the sections of `00_config` hold the rest of a run's settings)."
+    beta: float = 0.05               # β: per-token KL penalty coefficient (initial value when target_kl is set)
+    lam: float = 1.0                 # λ: sampling temperature of the rollouts
+    lr: float = 3e-5                 # policy learning rate (chosen by the search below)
+    stages: int = 3                  # evaluations/checkpoints
+    max_new_tokens: int = 48         # response length limit
+    seed: int = 0
+    rollout_batch: int = 64          # prompts per rollout (one response each)
+    rollouts_per_stage: int = 16     # rollouts per stage
+    ppo_epochs: int = 4              # passes over each rollout
+    mini_batch: int = 16             # responses per gradient step
+    clip: float = 0.2                # ε of the clipped surrogate objective
+    vf_clip: float = 0.2             # clipping of the value update
+    vf_coef: float = 0.1             # weight of the value loss
+    critic_lr: float = 3e-5
+    gamma: float = 1.0               # discount (1: the episode is one response)
+    lam_gae: float = 0.95            # λ of GAE (not the temperature λ)
+    target_kl: Optional[float] = None   # adaptive KL controller's target (None: β fixed)
+    kl_horizon: int = 10000          # adaptive controller's horizon (in samples)
+    whiten_rewards: bool = False
+    missing_eos_penalty: float = 0.0 # subtracted from the score of responses cut off before EOS
+    max_grad_norm: float = 1.0
+    CHECKS: ClassVar = {'lam lr stages max_new_tokens rollout_batch rollouts_per_stage ppo_epochs mini_batch kl_horizon clip vf_clip '
+                        'critic_lr max_grad_norm target_kl': 'positive',
+                        'beta seed vf_coef gamma lam_gae missing_eos_penalty': 'non-negative'}
+
+    @property
+    def samples_per_stage(self) -> int: return self.rollout_batch * self.rollouts_per_stage
+    @property
+    def prompts_per_draw(self) -> int: return self.rollout_batch   # distinct training prompts a rollout needs

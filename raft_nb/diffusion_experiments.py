@@ -15,7 +15,7 @@ from .report import mean_std, fmt_ms, write_table
 # %% auto #0
 __all__ = ['DIFFUSION_PRESETS', 'RUNS', 'TASK_NAMES', 'METHOD_NAMES', 'COLORS', 'LOSS_LABEL', 'run_config', 'base_and_rewards',
            'task_rewards', 'summarize_diffusion', 'results_markdown', 'grid_array', 'image_grids',
-           'plot_diffusion_curves', 'diffusion_experiments', 'raft_diffusion_cli']
+           'plot_diffusion_curves', 'diffusion_experiments']
 
 # %% ../nbs/19_diffusion_experiments.ipynb #8fc763f7
 DIFFUSION_PRESETS = {
@@ -218,13 +218,3 @@ def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1
                 row_labels=[TASK_NAMES[t] for t in ('quality', 'align')])
     log(md); log(f"diffusion experiments: {time.time() - t_start:.0f} s in {out}")
     return dict(summary=summary, info=info, markdown=md, runs=results)
-
-def raft_diffusion_cli(argv=None):
-    "raft_diffusion: RAFT vs DDPO for a small diffusion model on the digits (resumable)."
-    import argparse
-    ap = argparse.ArgumentParser(prog='raft_diffusion', description='RAFT for diffusion models on 8×8 digits: two tasks, RAFT vs a DDPO-style baseline, 3 seeds (resumable).')
-    ap.add_argument('--out', default='runs/diffusion'); ap.add_argument('--preset', default='cpu', choices=tuple(DIFFUSION_PRESETS))
-    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2]); ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--figures', default=None, help='where to write the PNGs (default: OUT/figures)')
-    a = ap.parse_args(argv)
-    diffusion_experiments(a.out, a.preset, tuple(a.seeds), a.threads, figures=a.figures)

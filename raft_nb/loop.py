@@ -6,11 +6,11 @@
 from __future__ import annotations
 import contextlib, json, os, pathlib, random, shutil, time, warnings
 from datasets import Dataset
-from tqdm.auto import tqdm
+from .models import progress
 
 # %% auto #0
-__all__ = ['atomic_path', 'write_atomic', 'atomic_dir', 'save_figure', 'stage_dir', 'completed_stages', 'read_rows', 'save_stage',
-           'stage_seed', 'draw_prompts', 'format_metrics', 'raft_loop']
+__all__ = ['atomic_path', 'write_atomic', 'atomic_dir', 'save_figure', 'remove_stale_temporaries', 'stage_dir',
+           'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts', 'format_metrics', 'raft_loop']
 
 # %% ../nbs/06_loop.ipynb #f7642788
 @contextlib.contextmanager
@@ -46,6 +46,22 @@ def save_figure(fig, path, dpi: int = 110):
     path = pathlib.Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=dpi, format='png')
     plt.close(fig)
+
+# %% ../nbs/06_loop.ipynb #4613024e
+def _alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def remove_stale_temporaries(root) -> list[pathlib.Path]:
+    "Delete the temporaries (`NAME.tmp-PID`) under `root` whose process is gone; return what was deleted."
+    gone = []
+    for p in sorted(pathlib.Path(root).rglob('*.tmp-*')) if pathlib.Path(root).exists() else []:
+        pid = p.name.rsplit('.tmp-', 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)) and p.exists():
+            shutil.rmtree(p) if p.is_dir() else p.unlink(); gone.append(p)
+    return gone
 
 # %% ../nbs/06_loop.ipynb #21a7b04d
 def stage_dir(out, t: int) -> pathlib.Path: return pathlib.Path(out) / 'stages' / f'stage_{t:03d}'
@@ -96,6 +112,7 @@ def raft_loop(policy, cfg, out, stage_fn, eval_fn, load_fn, tokenizer=None, acce
     (`dir` is the stage's `model/`), and `extra(dir)`, if given, writes more state into each stage directory."""
     is_main = accelerator is None or accelerator.is_main_process
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
+    if is_main: remove_stale_temporaries(out)              # what a killed run left half-written
     done = completed_stages(out)
     def save(t, m, *a):                                    # one process writes, all wait for it
         if is_main: save_stage(out, t, m, *a)
@@ -108,7 +125,7 @@ def raft_loop(policy, cfg, out, stage_fn, eval_fn, load_fn, tokenizer=None, acce
         policy = load_fn(stage_dir(out, last) / 'model')
         log(f"resuming after stage {last}")
     best_d = max([r[diversity_key] for r in read_rows(out) if r.get(diversity_key) is not None] or [0.0])
-    for t in tqdm(range(last + 1, cfg.stages + 1), desc=desc, initial=last, total=cfg.stages, disable=not is_main):
+    for t in progress(cfg.stages, desc, disable=not is_main, iterable=range(last + 1, cfg.stages + 1), initial=last):
         t0, s = time.time(), stage_seed(cfg.seed, t)
         policy, samples, stats = stage_fn(policy, t, s)
         m = dict(stage=t, **stats, **eval_fn(policy, t), samples_generated=cfg.samples_per_stage * t)

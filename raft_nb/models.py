@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_models.ipynb #ed40831f
 from __future__ import annotations
-import pathlib
+import pathlib, sys
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
@@ -15,13 +15,14 @@ from tokenizers import Tokenizer, models as tk_models, trainers, pre_tokenizers,
 from transformers import (AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer,
                           GPT2Config, GPT2LMHeadModel, GPT2ForSequenceClassification, PreTrainedTokenizerFast)
 from transformers.utils import logging as hf_logging
+from .data import resolve_source
 hf_logging.set_verbosity_error()
 
 # %% auto #0
 __all__ = ['EOS', 'PAD', 'train_tokenizer', 'tiny_gpt2', 'check_model_source', 'load_tokenizer', 'load_policy',
-           'load_reward_model', 'context_length', 'encode_pairs', 'collate', 'response_logprobs', 'progress',
-           'default_accelerator', 'sft', 'disable_dropout', 'train_reward_model', 'RewardModel', 'pairwise_accuracy',
-           'checked_rewards']
+           'load_reward_model', 'context_length', 'encode_pairs', 'collate', 'response_logprobs', 'interactive',
+           'progress', 'quiet_libraries', 'default_accelerator', 'sft', 'disable_dropout', 'train_reward_model',
+           'RewardModel', 'pairwise_accuracy', 'reward_name', 'checked_rewards']
 
 # %% ../nbs/03_models.ipynb #0ab359e7
 EOS, PAD = '<|endoftext|>', '<|pad|>'
@@ -44,16 +45,15 @@ def tiny_gpt2(tokenizer, n_embd=128, n_layer=4, n_head=4, n_positions=128, rewar
     return (GPT2ForSequenceClassification if reward_model else GPT2LMHeadModel)(cfg)
 
 # %% ../nbs/03_models.ipynb #390b41d2
-def check_model_source(name_or_path):
-    "Fail at once, in one line, for a model path that does not exist (a hub name passes)."
-    p = pathlib.Path(str(name_or_path))
-    if (str(name_or_path).startswith(('.', '/', '~')) or p.exists()) and not p.is_dir():
-        raise FileNotFoundError(f"model path not found (or not a directory): {name_or_path}")
+def check_model_source(name_or_path) -> str:
+    "The model's local directory or hub id; a one-line error, without asking the hub, for a local-looking path that is not a directory."
+    src = resolve_source(name_or_path, 'model')
+    if isinstance(src, pathlib.Path) and not src.is_dir(): raise FileNotFoundError(f"model path not found (not a directory): {name_or_path}")
+    return str(src)
 
 def load_tokenizer(name_or_path, padding_side='right'):
     "A tokenizer by hub name or path; error if it has no pad token."
-    check_model_source(name_or_path)
-    tok = AutoTokenizer.from_pretrained(str(name_or_path))
+    tok = AutoTokenizer.from_pretrained(check_model_source(name_or_path))
     if tok.pad_token is None:
         raise ValueError(f"tokenizer {name_or_path!r} has no pad token; add one (e.g. tokenizer.add_special_tokens"
                          f"({{'pad_token': '<|pad|>'}}) and resize the model's embeddings) or set tokenizer.pad_token = "
@@ -64,15 +64,13 @@ def load_tokenizer(name_or_path, padding_side='right'):
 
 def load_policy(name_or_path, tokenizer=None):
     "A causal LM by hub name or path, its pad token id set from `tokenizer`."
-    check_model_source(name_or_path)
-    m = AutoModelForCausalLM.from_pretrained(str(name_or_path))
+    m = AutoModelForCausalLM.from_pretrained(check_model_source(name_or_path))
     if tokenizer is not None: m.config.pad_token_id = m.generation_config.pad_token_id = tokenizer.pad_token_id
     return m
 
 def load_reward_model(name_or_path, tokenizer=None):
     "A one-output sequence classifier by hub name or path (a causal LM's weights are reused for its body)."
-    check_model_source(name_or_path)
-    m = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), num_labels=1)
+    m = AutoModelForSequenceClassification.from_pretrained(check_model_source(name_or_path), num_labels=1)
     if tokenizer is not None: m.config.pad_token_id = tokenizer.pad_token_id
     return m
 
@@ -124,10 +122,19 @@ def response_logprobs(model, tokenizer, prompts, responses, batch_size: int = 64
     return torch.cat(lps), torch.cat(ns)
 
 # %% ../nbs/03_models.ipynb #5ee14b05
+def interactive() -> bool:
+    "A terminal or a notebook is watching (progress bars help); otherwise the output is a log file (they only clutter it)."
+    return sys.stderr.isatty() or 'ipykernel' in sys.modules
+
 def progress(total=None, desc='', disable=False, **kw):
-    "A tqdm bar that redraws rarely when the output is not a terminal (logs stay small)."
-    import sys
-    return tqdm(total=total, desc=desc, disable=disable, leave=False, mininterval=0.1 if sys.stderr.isatty() else 30, **kw)
+    "A tqdm bar, shown only where someone watches: in a terminal or a notebook, not in a log file."
+    return tqdm(total=total, desc=desc, disable=disable or not interactive(), leave=False, **kw)
+
+def quiet_libraries():
+    "Turn off the libraries' own progress bars (weights, shards, datasets) when the output is a log file."
+    if interactive(): return
+    import datasets, huggingface_hub.utils
+    hf_logging.disable_progress_bar(); datasets.disable_progress_bars(); huggingface_hub.utils.disable_progress_bars()
 
 def default_accelerator() -> Accelerator:
     return Accelerator(cpu=not torch.cuda.is_available())
@@ -204,16 +211,20 @@ def pairwise_accuracy(reward_fn, prompts, chosen, rejected) -> float:
     return sum(a > b for a, b in zip(c, r)) / len(c)
 
 # %% ../nbs/03_models.ipynb #4a8fbf41
+def reward_name(reward_fn) -> str:
+    "How messages name a reward function: its `__name__`, or its class."
+    return getattr(reward_fn, '__name__', None) or type(reward_fn).__name__
+
 def checked_rewards(reward_fn, prompts, responses) -> torch.Tensor:
     "Call `reward_fn` and check it returns one finite score per response."
-    s = reward_fn(list(prompts), list(responses))
+    s, name = reward_fn(list(prompts), list(responses)), reward_name(reward_fn)
     try: s = torch.as_tensor(s if torch.is_tensor(s) else list(s), dtype=torch.float64).flatten()
-    except (TypeError, ValueError) as e: raise ValueError(f"reward function {reward_fn!r} returned non-numbers: {e}") from None
+    except (TypeError, ValueError) as e: raise ValueError(f"reward function {name!r} returned non-numbers: {e}") from None
     if len(s) != len(responses):
-        raise ValueError(f"reward function {getattr(reward_fn, '__name__', reward_fn)!r} returned {len(s)} scores for {len(responses)} responses")
+        raise ValueError(f"reward function {name!r} returned {len(s)} scores for {len(responses)} responses")
     bad = (~torch.isfinite(s)).nonzero().flatten()
     if len(bad):
         i = bad[0].item()
-        raise ValueError(f"reward function returned {s[i].item()} for sample {i} ({len(bad)} non-finite scores); "
+        raise ValueError(f"reward function {name!r} returned {s[i].item()} for sample {i} ({len(bad)} non-finite scores); "
                          f"response: {responses[i][:60]!r}")
     return s

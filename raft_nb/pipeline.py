@@ -4,37 +4,36 @@
 
 # %% ../nbs/08_pipeline.ipynb #312fc84c
 from __future__ import annotations
-import argparse, dataclasses, hashlib, json, os, pathlib, random, statistics, sys, time
+import hashlib, json, os, pathlib, random, statistics, time
 from dataclasses import dataclass, asdict
 import torch, yaml
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from datasets import Dataset
 from transformers import AutoConfig
-from .config import RunConfig, DataConfig, PerturbConfig, RAFTConfig, load_config, save_config, add_config_args, overrides_from_args
-from .data import load_hh, parse_records, split_by_prompt, filter_long_prompts
+from .config import RunConfig, DataConfig, PerturbConfig, load_config, save_config
+from .data import load_hh, parse_records, split_by_prompt, filter_long_prompts, sft_records, preference_pairs
 from .world import make_world, gold_reward, MAX_GOLD
 from .models import (train_tokenizer, tiny_gpt2, load_tokenizer, load_policy, load_reward_model, sft,
                             train_reward_model, RewardModel, pairwise_accuracy, context_length, check_model_source,
                             default_accelerator, checked_rewards)
-from .loop import atomic_dir, atomic_path, write_atomic, save_figure, stage_seed
+from .loop import atomic_dir, atomic_path, write_atomic, save_figure, stage_seed, remove_stale_temporaries
 from .raft import run_raft, generate, Evaluator
 
 # %% auto #0
-__all__ = ['WORLD_SEED', 'TINY_CONTEXT', 'BIASES', 'prepare_data', 'unique', 'phase_settings', 'check_base', 'check_out_dir',
-           'phase_metrics', 'commit_phase', 'get_tokenizer', 'sft_phase', 'reward_phase', 'perturb_reward', 'plot_run',
-           'PreparedRun', 'prepare_run', 'summarize', 'align', 'sft_best_of_k', 'run_cli', 'raft_align_cli']
+__all__ = ['WORLD_SEED', 'BIASES', 'prepare_data', 'unique', 'phase_settings', 'check_base', 'check_out_dir', 'phase_metrics',
+           'commit_phase', 'get_tokenizer', 'sft_phase', 'reward_phase', 'perturb_reward', 'plot_run', 'context_of',
+           'filter_prompts', 'check_sizes', 'PreparedRun', 'prepare_run', 'summarize', 'align', 'sft_best_of_k']
 
 # %% ../nbs/08_pipeline.ipynb #15826f43
 WORLD_SEED = 0          # the embedded world is fixed data: run seeds change models and sampling, not the world
-TINY_CONTEXT = 128      # context length of the tiny GPT-2s
 
-def prepare_data(cfg: DataConfig) -> dict[str, Dataset]:
+def prepare_data(cfg: DataConfig, log=print) -> dict[str, Dataset]:
     "The SFT / RM / prompts / test parts of the configured data (embedded world or HH dataset)."
     if cfg.dataset is None:
         rows, _ = parse_records(make_world(cfg.world_size, seed=WORLD_SEED), source='embedded world')
         ds = Dataset.from_list(rows)
-    else: ds = load_hh(cfg.dataset, malformed=cfg.malformed)
+    else: ds = load_hh(cfg.dataset, malformed=cfg.malformed, log=log)
     parts = split_by_prompt(ds)
     for k, v in parts.items():
         if len(v) == 0: raise ValueError(f"data: the {k!r} part is empty ({len(ds)} records in all); use a larger dataset")
@@ -83,14 +82,12 @@ def commit_phase(d: pathlib.Path, model, tokenizer, metrics: dict, acc=None):
         (tmp / 'metrics.json').write_text(json.dumps(metrics, indent=1))
     if acc is not None: acc.wait_for_everyone()
 
-def get_tokenizer(cfg: RunConfig, parts, out: pathlib.Path, acc=None):
-    "The policy's tokenizer; for the embedded world, trained on the SFT and RM texts once and saved."
-    if cfg.model.policy is not None: return load_tokenizer(cfg.model.policy)
+def get_tokenizer(cfg: RunConfig, parts, out: pathlib.Path) -> tuple:
+    "(the policy's tokenizer, whether it is new): a model's own; for the embedded world, the one in `out` or one trained now on the SFT and RM texts."
+    if cfg.model.policy is not None: return load_tokenizer(cfg.model.policy), False
     d = out / 'tokenizer'
-    if phase_metrics(d) is None:
-        texts = [r['prompt'] + r[k] for part in ('sft', 'rm') for r in parts[part] for k in ('chosen', 'rejected')]
-        commit_phase(d, None, train_tokenizer(texts), dict(vocab_size=512), acc)
-    return load_tokenizer(d)
+    if phase_metrics(d) is not None: return load_tokenizer(d), False
+    return train_tokenizer([r['prompt'] + r[k] for part in ('sft', 'rm') for r in parts[part] for k in ('chosen', 'rejected')]), True
 
 def sft_phase(cfg: RunConfig, tok, data: Dataset, out: pathlib.Path, accelerator=None, log=print):
     "The SFT model (trained on the chosen responses, or loaded if this run already has it)."
@@ -98,7 +95,8 @@ def sft_phase(cfg: RunConfig, tok, data: Dataset, out: pathlib.Path, accelerator
     if (m := phase_metrics(d)) is not None: return load_policy(d, tok), m
     t0 = time.time(); set_seed(seed)
     mc = cfg.model
-    model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=TINY_CONTEXT) if mc.policy is None else load_policy(mc.policy, tok)
+    model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions) if mc.policy is None else load_policy(mc.policy, tok)
+    data = sft_records(data)                              # a record with an empty chosen reply is no SFT target
     model, losses = sft(model, tok, list(data['prompt']), list(data['chosen']), s.sft_epochs, s.sft_lr, s.sft_batch_size, seed, accelerator, desc='SFT')
     m = dict(examples=len(data), parameters=sum(p.numel() for p in model.parameters()), first_loss=losses[0],
              final_loss=statistics.fmean(losses[-20:]), wall_time=time.time() - t0)
@@ -116,9 +114,10 @@ def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathli
     d = out / 'reward_model'
     if (m := phase_metrics(d)) is not None: return RewardModel(load_reward_model(d, tok), tok), m
     t0 = time.time(); set_seed(seed)
+    pairs, held = preference_pairs(pairs), preference_pairs(held)   # identical replies are no comparison
     if c.rm_pairs is not None: pairs = pairs.select(range(min(c.rm_pairs, len(pairs))))
     if c.rm_init == 'sft': rm = load_reward_model(out / 'sft', tok)          # initialised from the SFT model, as is usual
-    else: rm = tiny_gpt2(tok, c.rm_n_embd, c.rm_n_layer, n_positions=TINY_CONTEXT, reward_model=True)   # a proxy of another size
+    else: rm = tiny_gpt2(tok, c.rm_n_embd, c.rm_n_layer, n_positions=cfg.model.n_positions, reward_model=True)   # a proxy of another size
     rm, losses = train_reward_model(rm, tok, list(pairs['prompt']), list(pairs['chosen']), list(pairs['rejected']),
                                     c.rm_epochs, c.rm_lr, c.rm_batch_size, seed, accelerator)
     fn = RewardModel(rm, tok)
@@ -159,6 +158,7 @@ def plot_run(rows, summary, path, method='raft'):
     "The curves of one run (`curves.png`): reward, gold, KL, perplexity and diversity per stage."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     st = [r['stage'] for r in rows]
     fig, ax = plt.subplots(1, 3, figsize=(15, 4))
     if 'gold' in rows[0]:
@@ -177,7 +177,42 @@ def plot_run(rows, summary, path, method='raft'):
     ax[2].plot(st, [r['distinct_2'] for r in rows], 'o-', label='test Distinct-2')
     if 'kept_distinct_2' in rows[-1]: ax[2].plot(st[1:], [r['kept_distinct_2'] for r in rows[1:]], '^--', label='kept-set Distinct-2')
     ax[2].set(xlabel='stage', title='Diversity (a sudden drop flags reward hacking)'); ax[2].legend(fontsize=8)
+    for a in ax: a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout(); save_figure(fig, path)
+
+def context_of(cfg: RunConfig) -> int:
+    "The policy's context in tokens: the tiny GPT-2's `n_positions`, or the configured model's own."
+    return cfg.model.n_positions if cfg.model.policy is None else context_length(AutoConfig.from_pretrained(str(cfg.model.policy)))
+
+def filter_prompts(parts: dict, tok, cfg: RunConfig, log=print) -> tuple[dict, dict]:
+    "Drop the records whose prompt leaves no room for a response; say once what was dropped, and why."
+    ctx, mnt, want = context_of(cfg), cfg.algo.max_new_tokens, cfg.data.max_prompt_tokens
+    limit = min(want, ctx - mnt)
+    if limit < 1: raise ValueError(f"config field 'max_new_tokens' = {mnt} leaves no room for a prompt in the model's context of {ctx} tokens")
+    kept, dropped, by_cap = {}, {}, 0
+    for k, part in parts.items():
+        kept[k], dropped[k] = filter_long_prompts(part, tok, limit)
+        if limit < want: by_cap += dropped[k] - filter_long_prompts(part, tok, want)[1]
+    n = sum(len(p) for p in parts.values())
+    if any(dropped.values()):
+        why = (f"max_prompt_tokens = {want} is capped at {limit} by the context ({ctx} tokens) minus max_new_tokens ({mnt}); "
+               f"{by_cap:,} of them would fit in {want} (a larger context, n_positions or a smaller max_new_tokens keeps them)"
+               if limit < want else f"max_prompt_tokens = {want}")
+        log(f"length filter: dropped {sum(dropped.values()):,} of {n:,} records with prompts over {limit} tokens "
+            f"({', '.join(f'{k} {v:,}' for k, v in dropped.items())}): {why}")
+    return kept, dropped
+
+def check_sizes(cfg: RunConfig, parts: dict, log=print):
+    "After filtering: enough data for each phase and for the sizes asked for — checked before anything is written."
+    if len(sft_records(parts['sft'])) == 0: raise ValueError("sft: no training examples left after filtering (records with a non-empty chosen reply and a prompt that fits)")
+    if cfg.rm.reward == 'learned' and len(preference_pairs(parts['rm'])) == 0:
+        raise ValueError("reward model: no preference pairs left after filtering (pairs with differing replies and a prompt that fits)")
+    n_prompts, need = len(unique(parts['prompts']['prompt'])), cfg.algo.prompts_per_draw
+    if need > n_prompts:
+        raise ValueError(f"{'b' if hasattr(cfg.algo, 'b') else 'rollout_batch'} = {need} is larger than the {n_prompts} training prompts "
+                         f"left after filtering: lower it, or use more data")
+    n_test = len(unique(parts['test']['prompt']))
+    if n_test < cfg.eval.n_test: log(f"n_test = {cfg.eval.n_test}, but the test part holds {n_test} distinct prompts: evaluating on {n_test}")
 
 @dataclass
 class PreparedRun:
@@ -208,7 +243,7 @@ class PreparedRun:
 def prepare_run(cfg: RunConfig, out, resume: bool = False, base=None, accelerator=None, log=print) -> PreparedRun:
     """Check the input, then build (or load) what every alignment method starts from: tokenizer, SFT policy,
     reward function, training and test prompts. The tokenizer/SFT/reward-model phases live in `base`
-    (default: `out`), so several methods can share them."""
+    (default: `out`), so several methods can share them. Nothing is written before every check has passed."""
     out = pathlib.Path(out); base = pathlib.Path(base or out)
     acc = accelerator or default_accelerator()
     check_out_dir(out, cfg, resume)
@@ -216,22 +251,20 @@ def prepare_run(cfg: RunConfig, out, resume: bool = False, base=None, accelerato
     if cfg.model.policy is not None: check_model_source(cfg.model.policy)
     if cfg.rm.reward not in ('learned', 'gold'): check_model_source(cfg.rm.reward)
     t0 = time.time()
-    parts = prepare_data(cfg.data)                           # a bad dataset fails here, before anything is written
+    parts = prepare_data(cfg.data, log)                      # a bad dataset fails here
+    tok, new_tok = get_tokenizer(cfg, parts, base)
+    parts, dropped = filter_prompts(parts, tok, cfg, log)
+    check_sizes(cfg, parts, log)
     acc.wait_for_everyone()                                 # every process has checked before the first write
     if acc.is_main_process:
-        out.mkdir(parents=True, exist_ok=True); base.mkdir(parents=True, exist_ok=True)
+        for d in (out, base):
+            d.mkdir(parents=True, exist_ok=True); remove_stale_temporaries(d)
         if not resume:
             with atomic_path(out / 'config.yaml') as tmp: save_config(cfg, tmp)
         if not (base / 'config.yaml').exists():
             with atomic_path(base / 'config.yaml') as tmp: save_config(cfg, tmp)
-    tok = get_tokenizer(cfg, parts, base, acc)
-    mnt = cfg.algo.max_new_tokens
-    ctx = TINY_CONTEXT if cfg.model.policy is None else context_length(AutoConfig.from_pretrained(str(cfg.model.policy)))
-    limit = min(cfg.data.max_prompt_tokens, ctx - mnt)
-    if limit < 1: raise ValueError(f"max_new_tokens={mnt} leaves no room for a prompt in the model's context of {ctx}")
-    dropped = {}
-    for k in parts: parts[k], dropped[k] = filter_long_prompts(parts[k], tok, limit)
-    if any(dropped.values()): log(f"dropped prompts longer than {limit} tokens: {dropped}")
+    if new_tok:                                           # written now, and read back as every later run reads it
+        commit_phase(base / 'tokenizer', None, tok, dict(vocab_size=len(tok)), acc); tok = load_tokenizer(base / 'tokenizer')
     policy, sft_m = sft_phase(cfg, tok, parts['sft'], base, acc, log)
     reward_fn, rm_m = reward_phase(cfg, tok, parts['rm'], parts['test'], base, acc, log)
     first = {}                                            # the first record of each distinct test prompt
@@ -297,29 +330,3 @@ def sft_best_of_k(cfg: RunConfig, out, resume=False, base=None, log=print, Ks=(1
     write_atomic(pathlib.Path(out) / 'summary.json', json.dumps(dict(method='bestofk', rows=rows), indent=1))
     log('SFT best-of-K: ' + ', '.join(f"K={x['K']}: RM {x['reward']:.3f}" + ('' if g is None else f" gold {x['gold_by_reward_model']:.3f}") for x in rows))
     return rows
-
-# %% ../nbs/08_pipeline.ipynb #2f07eaa2
-def run_cli(argv, prog: str, description: str, algo_cls, run):
-    "The command line shared by `raft_align` and `raft_ppo`: parse, call `run(cfg, args)`, report bad input in one line."
-    ap = argparse.ArgumentParser(prog=prog, description=description)
-    ap.add_argument('config', nargs='?', default=None, help='YAML config (default: the embedded CPU world)')
-    ap.add_argument('--out', required=True, help='output directory')
-    ap.add_argument('--resume', action='store_true', help='continue the run in --out after its last complete stage')
-    ap.add_argument('--base', default=None, help='directory holding (or to hold) the tokenizer/SFT/reward-model phases (default: --out)')
-    ap.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: the same seed then gives the same '
-                    'numbers on this machine; 0 = torch’s choice, faster on many cores)')
-    add_config_args(ap, algo_cls)
-    a = ap.parse_args(argv)
-    if a.threads: torch.set_num_threads(a.threads)
-    try: run(load_config(a.config, overrides_from_args(a), algo_cls), a)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(0)          # avoids the intermittent abort of multi-process runs at interpreter exit
-
-def raft_align_cli(argv=None):
-    "Entry point of `raft_align`."
-    def run(cfg, a):
-        acc = default_accelerator()
-        align(cfg, a.out, a.resume, accelerator=acc, log=print if acc.is_main_process else (lambda *x: None), base=a.base)
-    run_cli(argv, 'raft_align', 'SFT → reward model → RAFT (Dong et al. 2023), resumable.', RAFTConfig, run)

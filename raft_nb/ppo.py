@@ -9,47 +9,15 @@ from dataclasses import dataclass
 from typing import ClassVar, Optional
 import torch, torch.nn.functional as F
 from accelerate.utils import set_seed
-from .config import Checked, RunConfig
+from .config import RunConfig, PPOConfig
 from .models import checked_rewards, disable_dropout, load_policy, load_reward_model, default_accelerator, progress
 from .metrics import distinct_n
 from .loop import raft_loop, stage_seed, draw_prompts
 from .raft import generate_ids, Evaluator
 
 # %% auto #0
-__all__ = ['PPOConfig', 'pack_rollout', 'token_logprobs', 'token_values', 'masked_mean', 'masked_whiten', 'token_rewards', 'gae',
-           'ppo_losses', 'AdaptiveKL', 'ppo_step', 'optimizers', 'run_ppo', 'make_critic', 'ppo_align', 'raft_ppo_cli']
-
-# %% ../nbs/09_ppo.ipynb #3d6fe32b
-@dataclass
-class PPOConfig(Checked):
-    "PPO's hyperparameters (the sections of `00_config` hold the rest of a run's settings)."
-    beta: float = 0.05               # β: per-token KL penalty coefficient (initial value when target_kl is set)
-    lam: float = 1.0                 # λ: sampling temperature of the rollouts
-    lr: float = 3e-5                 # policy learning rate (chosen by the search below)
-    stages: int = 3                  # evaluations/checkpoints
-    max_new_tokens: int = 48         # response length limit
-    seed: int = 0
-    rollout_batch: int = 64          # prompts per rollout (one response each)
-    rollouts_per_stage: int = 16     # rollouts per stage
-    ppo_epochs: int = 4              # passes over each rollout
-    mini_batch: int = 16             # responses per gradient step
-    clip: float = 0.2                # ε of the clipped surrogate objective
-    vf_clip: float = 0.2             # clipping of the value update
-    vf_coef: float = 0.1             # weight of the value loss
-    critic_lr: float = 3e-5
-    gamma: float = 1.0               # discount (1: the episode is one response)
-    lam_gae: float = 0.95            # λ of GAE (not the temperature λ)
-    target_kl: Optional[float] = None   # adaptive KL controller's target (None: β fixed)
-    kl_horizon: int = 10000          # adaptive controller's horizon (in samples)
-    whiten_rewards: bool = False
-    missing_eos_penalty: float = 0.0 # subtracted from the score of responses cut off before EOS
-    max_grad_norm: float = 1.0
-    CHECKS: ClassVar = {'lam lr stages max_new_tokens rollout_batch rollouts_per_stage ppo_epochs mini_batch kl_horizon clip vf_clip '
-                        'critic_lr max_grad_norm target_kl': 'positive',
-                        'beta seed vf_coef gamma lam_gae missing_eos_penalty': 'non-negative'}
-
-    @property
-    def samples_per_stage(self) -> int: return self.rollout_batch * self.rollouts_per_stage
+__all__ = ['pack_rollout', 'token_logprobs', 'token_values', 'masked_mean', 'masked_whiten', 'token_rewards', 'gae', 'ppo_losses',
+           'AdaptiveKL', 'ppo_step', 'optimizers', 'run_ppo', 'make_critic', 'ppo_align']
 
 # %% ../nbs/09_ppo.ipynb #5b8ba0ad
 def pack_rollout(prompt_ids: list[list[int]], response_ids: list[list[int]], pad_id: int) -> dict:
@@ -207,7 +175,7 @@ def run_ppo(policy, critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, out, 
     return raft_loop(policy, cfg, out, stage, ev, load, tokenizer, acc, log, diversity_key=None, desc='PPO stages', extra=save_state)
 
 # %% ../nbs/09_ppo.ipynb #304eb9b6
-from .pipeline import PreparedRun, prepare_run, summarize, run_cli
+from .pipeline import PreparedRun, prepare_run, summarize
 
 def make_critic(run: PreparedRun):
     "The critic's initial weights: the learned reward model of this run, else the SFT model with a new head."
@@ -220,8 +188,3 @@ def ppo_align(cfg: RunConfig | None = None, out='runs/ppo', resume: bool = False
     _, rows = run_ppo(run.policy, make_critic(run), run.tok, run.train_reward_fn, run.train_prompts, run.cfg.algo, run.out,
                       run.evaluator(), run.acc, log, run.cfg.model.gen_batch_size)
     return summarize(run, rows, 'ppo', log)
-
-def raft_ppo_cli(argv=None):
-    "Entry point of `raft_ppo`."
-    run_cli(argv, 'raft_ppo', 'SFT → reward model → PPO (the RLHF baseline of the RAFT paper), resumable.', PPOConfig,
-            lambda cfg, a: ppo_align(cfg, a.out, a.resume, base=a.base))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_reproduce.ipynb #0a100447
 from __future__ import annotations
-import argparse, json, os, pathlib, shutil, subprocess, sys, time
+import json, pathlib, shutil, subprocess, sys, time
 from .compare import QUICK, QUICK_PPO, method_runs, summarize_comparison, write_report
 from .ablations import ABLATIONS, ABLATIONS_DOC, ablation_tasks, write_ablation
 from .runner import run_tasks
@@ -12,7 +12,7 @@ from .report import collect
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['PRESETS', 'preset_runs', 'reproduce', 'raft_reproduce_cli']
+__all__ = ['PRESETS', 'preset_runs', 'reproduce']
 
 # %% ../nbs/17_reproduce.ipynb #9a541cdf
 def _thin(runs):
@@ -39,7 +39,7 @@ PRESETS = dict(
 def _diffusion_task(out, preset, seeds, threads):
     "The diffusion experiments (`raft_diffusion`, 19_diffusion_experiments) as one task of the pool, in a process of their own."
     def go():
-        cmd = [sys.executable, '-c', 'from raft_nb.diffusion_experiments import raft_diffusion_cli; raft_diffusion_cli()', '--out', str(out / 'diffusion'),
+        cmd = [sys.executable, '-c', 'from raft_nb.cli import raft_diffusion; raft_diffusion()', '--out', str(out / 'diffusion'),
                '--preset', preset, '--seeds', *map(str, seeds), '--threads', str(threads), '--figures', str(out / 'diffusion' / 'figures')]
         (out / 'diffusion').mkdir(parents=True, exist_ok=True)
         with open(out / 'diffusion' / 'log.txt', 'a') as f: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
@@ -98,24 +98,3 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     write_atomic(out / 'report.md', f"# raft_reproduce --preset {preset}\n\n" + '\n\n'.join(md) + '\n')
     log(f"raft_reproduce: wrote {out}/report.md, results.json and {len(figs)} figures in {results['wall_time']:.0f}s")
     return results
-
-def raft_reproduce_cli(argv=None):
-    "Entry point of `raft_reproduce`."
-    ap = argparse.ArgumentParser(prog='raft_reproduce', description="Regenerate the paper's tables and figures (RAFT vs PPO, ablations).")
-    ap.add_argument('--preset', choices=list(PRESETS), default='cpu')
-    ap.add_argument('--out', default='runs/reproduce', help='output directory (rerun to resume)')
-    ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
-    ap.add_argument('--jobs', type=int, default=1, help='runs (processes) at the same time: the number of cores')
-    ap.add_argument('--only', default=None, help="run only 'compare', 'diffusion' or one ablation: " + ', '.join(ABLATIONS))
-    ap.add_argument('--figures', default=None, help='also copy the figures and report.md into this directory')
-    a = ap.parse_args(argv)
-    try:
-        reproduce(a.out, a.preset, a.threads, a.jobs, a.only)
-        if a.figures:
-            f = pathlib.Path(a.figures); f.mkdir(parents=True, exist_ok=True)
-            for x in pathlib.Path(a.out).glob('*.png'): shutil.copy(x, f / f'{a.preset}_{x.name}')
-            shutil.copy(pathlib.Path(a.out) / 'report.md', f / f'report_{a.preset}.md')
-    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as e:
-        print(f"raft_reproduce: error: {e}", file=sys.stderr); sys.stdout.flush(); sys.stderr.flush(); os._exit(2)
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(0)

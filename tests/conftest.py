@@ -16,4 +16,4 @@ def tiny_config(tmp_path):
 
 def cli(*args):
     "The command `raft_align ARGS` as an argv list, run with the current interpreter and one torch thread."
-    return [sys.executable, '-c', 'import sys; from raft_nb.pipeline import raft_align_cli; raft_align_cli()', *map(str, args), '--threads', '1']
+    return [sys.executable, '-c', 'import sys; from raft_nb.cli import raft_align; raft_align()', *map(str, args), '--threads', '1']

@@ -27,6 +27,7 @@ def test_kill_and_resume_matches_uninterrupted(tmp_path, tiny_config):
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'resuming after stage' in r.stdout
     assert metrics(killed) == metrics(full)
+    assert not list(killed.rglob('*.tmp-*'))                    # the killed process's half-written temporaries are gone
     s_full, s_killed = (json.loads((d / 'summary.json').read_text()) for d in (full, killed))
     assert s_full['gold'] == s_killed['gold']
 

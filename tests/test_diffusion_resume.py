@@ -2,7 +2,7 @@
 import json, signal, subprocess, sys, time
 
 def cli(*args):
-    return [sys.executable, '-c', 'from raft_nb.diffusion_experiments import raft_diffusion_cli; raft_diffusion_cli()', *map(str, args)]
+    return [sys.executable, '-c', 'from raft_nb.cli import raft_diffusion; raft_diffusion()', *map(str, args)]
 
 def metrics(run):
     return [{k: v for k, v in json.loads(l).items() if k not in ('wall_time', 'train_time')} for l in open(run / 'metrics.jsonl')]

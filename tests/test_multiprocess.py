@@ -8,7 +8,7 @@ def _free_port():
 
 def test_two_processes(tmp_path, tiny_config):
     script = tmp_path / 'align.py'
-    script.write_text('from raft_nb.pipeline import raft_align_cli\nraft_align_cli()\n')
+    script.write_text('from raft_nb.cli import raft_align\nraft_align()\n')
     out = tmp_path / 'run'
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1',
            '--master_port', str(_free_port()), str(script), str(tiny_config), '--out', str(out), '--threads', '1', '--stages', '2']

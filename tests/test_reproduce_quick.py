@@ -1,7 +1,7 @@
 """`raft_reproduce --preset quick` end to end: every experiment's code path, its tables and figures, and the cache."""
 import json, subprocess, sys, time
 
-CMD = [sys.executable, '-c', 'from raft_nb.reproduce import raft_reproduce_cli; raft_reproduce_cli()', '--preset', 'quick', '--threads', '1']
+CMD = [sys.executable, '-c', 'from raft_nb.cli import raft_reproduce; raft_reproduce()', '--preset', 'quick', '--threads', '1']
 
 
 def test_reproduce_quick(tmp_path):
