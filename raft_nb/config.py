@@ -10,7 +10,7 @@ from typing import ClassVar, Literal, Optional
 import yaml
 
 # %% auto #0
-__all__ = ['SECTIONS', 'ALIASES', 'Checked', 'RAFTConfig', 'DataConfig', 'ModelConfig', 'SFTConfig', 'RewardConfig', 'EvalConfig', 'PerturbConfig', 'RunConfig', 'config_from_dict', 'load_config', 'save_config', 'make_config', 'add_config_args', 'overrides_from_args', 'PPOConfig']
+__all__ = ['SECTIONS', 'ALIASES', 'Checked', 'RAFTConfig', 'DataConfig', 'ModelConfig', 'SFTConfig', 'RewardConfig', 'TrainConfig', 'EvalConfig', 'PerturbConfig', 'RunConfig', 'config_from_dict', 'load_config', 'save_config', 'make_config', 'add_config_args', 'overrides_from_args', 'PPOConfig']
 
 # %% ../nbs/00_config.ipynb #f0e6897e
 _HINTS: dict = {}
@@ -81,7 +81,7 @@ class DataConfig(Checked):
     dataset: Optional[str] = None                # HH-format data: hub name or local .jsonl/.jsonl.gz/directory (None: the embedded world)
     malformed: Literal['skip', 'error'] = 'skip'   # an unusable record is skipped and counted, or stops the run
     max_prompt_tokens: int = 256                 # longer prompts are filtered out (the paper keeps ≤ 256 tokens)
-    world_size: int = 16000                      # records the embedded world generates (split into SFT / RM / prompts / test)
+    world_size: int = 12000                      # records the embedded world generates (split into SFT / RM / prompts / test)
     CHECKS: ClassVar = {'max_prompt_tokens world_size': 'positive'}
 
 @dataclass
@@ -97,7 +97,7 @@ class ModelConfig(Checked):
 @dataclass
 class SFTConfig(Checked):
     "Supervised fine-tuning on the chosen responses: the initial model of every method."
-    sft_epochs: int = 6
+    sft_epochs: int = 3
     sft_lr: float = 2e-3
     sft_batch_size: int = 32
     CHECKS: ClassVar = {'sft_epochs sft_lr sft_batch_size': 'positive'}
@@ -106,14 +106,27 @@ class SFTConfig(Checked):
 class RewardConfig(Checked):
     "The training reward: a Bradley–Terry reward model trained here, the world's gold reward, or a model path."
     reward: str = 'learned'                      # 'learned', 'gold' (embedded world only) or the path of a reward model
-    rm_epochs: int = 4
-    rm_lr: float = 3e-4
-    rm_batch_size: int = 32
+    rm_epochs: int = 2
+    rm_lr: float = 6e-4
+    rm_batch_size: int = 64
     rm_init: Literal['sft', 'scratch'] = 'sft'   # start from the SFT model, or from scratch at rm_n_embd × rm_n_layer
     rm_n_embd: int = 128
     rm_n_layer: int = 4
     rm_pairs: Optional[int] = None               # train on only this many pairs (None: all)
     CHECKS: ClassVar = {'rm_epochs rm_lr rm_batch_size rm_n_embd rm_n_layer rm_pairs': 'positive'}
+
+@dataclass
+class TrainConfig(Checked):
+    "How every fine-tuning runs (SFT, RAFT's stages, the reward model) on `transformers.Trainer`: memory, not the algorithm."
+    precision: Literal['fp32', 'bf16', 'fp16'] = 'fp32'  # bf16 mixed precision (CPU or GPU), fp16 (GPU only)
+    grad_accum: int = 1                          # gradient accumulation steps (batch sizes stay the effective batch)
+    grad_checkpointing: bool = False             # recompute activations in the backward pass: less memory, more time
+    lora_r: int = 0                              # 0: full fine-tuning; > 0: LoRA adapters of this rank on the policy (peft)
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    lora_targets: str = 'auto'                   # comma-separated module names, or 'auto' (peft's choice for the architecture)
+    decoupled: Optional[bool] = None             # one model in memory at a time (07_raft); None: when the policy has ≥ 100M parameters
+    CHECKS: ClassVar = {'grad_accum lora_alpha': 'positive', 'lora_r lora_dropout': 'non-negative'}
 
 @dataclass
 class EvalConfig(Checked):
@@ -138,7 +151,7 @@ class PerturbConfig(Checked):
     def active(self) -> bool: return self != PerturbConfig()
 
 # %% ../nbs/00_config.ipynb #3f7e1b22
-SECTIONS = dict(data=DataConfig, model=ModelConfig, sft=SFTConfig, rm=RewardConfig, eval=EvalConfig, perturb=PerturbConfig)
+SECTIONS = dict(data=DataConfig, model=ModelConfig, sft=SFTConfig, rm=RewardConfig, train=TrainConfig, eval=EvalConfig, perturb=PerturbConfig)
 
 @dataclass
 class RunConfig(Checked):
@@ -148,6 +161,7 @@ class RunConfig(Checked):
     model: ModelConfig = field(default_factory=ModelConfig)
     sft: SFTConfig = field(default_factory=SFTConfig)
     rm: RewardConfig = field(default_factory=RewardConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     perturb: PerturbConfig = field(default_factory=PerturbConfig)
 

@@ -14,9 +14,9 @@ from transformers import AutoConfig
 from .config import RunConfig, DataConfig, PerturbConfig, load_config, save_config
 from .data import load_hh, parse_records, split_by_prompt, filter_long_prompts, sft_records, preference_pairs
 from .world import make_world, gold_reward, MAX_GOLD
-from .models import (train_tokenizer, tiny_gpt2, load_tokenizer, load_policy, load_reward_model, sft,
-                            train_reward_model, RewardModel, pairwise_accuracy, context_length, check_model_source,
-                            default_accelerator, checked_rewards)
+from .models import (train_tokenizer, tiny_gpt2, load_tokenizer, load_policy, load_reward_model, RewardModel, LazyRewardModel,
+                            pairwise_accuracy, context_length, check_model_source, default_accelerator, checked_rewards)
+from .training import sft, train_reward_model, with_lora, is_decoupled
 from .loop import atomic_dir, atomic_path, write_atomic, save_figure, stage_seed, remove_stale_temporaries
 from .raft import run_raft, generate, Evaluator
 
@@ -97,29 +97,33 @@ def sft_phase(cfg: RunConfig, tok, data: Dataset, out: pathlib.Path, accelerator
     mc = cfg.model
     model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions) if mc.policy is None else load_policy(mc.policy, tok)
     data = sft_records(data)                              # a record with an empty chosen reply is no SFT target
-    model, losses = sft(model, tok, list(data['prompt']), list(data['chosen']), s.sft_epochs, s.sft_lr, s.sft_batch_size, seed, accelerator, desc='SFT')
+    model, losses = sft(with_lora(model, cfg.train), tok, list(data['prompt']), list(data['chosen']), s.sft_epochs, s.sft_lr,
+                        s.sft_batch_size, seed, cfg.train, desc='SFT')
+    if hasattr(model, 'merge_and_unload'): model = model.merge_and_unload()     # LoRA: the SFT model is the merged one
     m = dict(examples=len(data), parameters=sum(p.numel() for p in model.parameters()), first_loss=losses[0],
              final_loss=statistics.fmean(losses[-20:]), wall_time=time.time() - t0)
     commit_phase(d, model, tok, m, accelerator)
     log(f"SFT: {m['examples']} examples, {m['parameters']:,} parameters, loss {m['first_loss']:.3f} → {m['final_loss']:.3f} ({m['wall_time']:.0f}s)")
     return model, m
 
-def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, accelerator=None, log=print):
-    "The reward function: the gold reward, a reward model given by path, or one trained here on `pairs`."
+def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, accelerator=None, log=print,
+                 decoupled: bool = False):
+    "The reward function: the gold reward, a reward model given by path, or one trained here on `pairs` (`decoupled`: read per call)."
     c, seed = cfg.rm, cfg.algo.seed
+    scorer = lambda d, t: LazyRewardModel(d, t) if decoupled else RewardModel(load_reward_model(d, t), t)
     if c.reward == 'gold': return gold_reward, dict(kind='gold')
     if c.reward != 'learned':
-        rtok = load_tokenizer(c.reward); rm = RewardModel(load_reward_model(c.reward, rtok), rtok)
+        rm = scorer(c.reward, load_tokenizer(c.reward))
         return rm, dict(kind='path', path=c.reward, accuracy=pairwise_accuracy(rm, held['prompt'], held['chosen'], held['rejected']))
     d = out / 'reward_model'
-    if (m := phase_metrics(d)) is not None: return RewardModel(load_reward_model(d, tok), tok), m
+    if (m := phase_metrics(d)) is not None: return scorer(d, tok), m
     t0 = time.time(); set_seed(seed)
     pairs, held = preference_pairs(pairs), preference_pairs(held)   # identical replies are no comparison
     if c.rm_pairs is not None: pairs = pairs.select(range(min(c.rm_pairs, len(pairs))))
     if c.rm_init == 'sft': rm = load_reward_model(out / 'sft', tok)          # initialised from the SFT model, as is usual
     else: rm = tiny_gpt2(tok, c.rm_n_embd, c.rm_n_layer, n_positions=cfg.model.n_positions, reward_model=True)   # a proxy of another size
     rm, losses = train_reward_model(rm, tok, list(pairs['prompt']), list(pairs['chosen']), list(pairs['rejected']),
-                                    c.rm_epochs, c.rm_lr, c.rm_batch_size, seed, accelerator)
+                                    c.rm_epochs, c.rm_lr, c.rm_batch_size, seed, cfg.train)
     fn = RewardModel(rm, tok)
     m = dict(kind='learned', pairs=len(pairs), held_out_pairs=len(held),
              accuracy=pairwise_accuracy(fn, held['prompt'], held['chosen'], held['rejected']),
@@ -128,6 +132,7 @@ def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathli
     if cfg.data.dataset is None:   # the labels' own agreement with the gold reward: the best a reward model can do on average
         m['label_gold_agreement'] = sum(a > b for a, b in zip(gold_reward(held['prompt'], held['chosen']), gold_reward(held['prompt'], held['rejected']))) / len(held)
     commit_phase(d, rm, tok, m, accelerator)
+    if decoupled: del rm, fn; fn = LazyRewardModel(d, tok)       # from now on in memory only while it scores
     log(f"reward model: pairwise accuracy {m['accuracy']:.3f} on {len(held)} held-out pairs (train {m['train_accuracy']:.3f}) ({m['wall_time']:.0f}s)")
     return fn, m
 
@@ -266,7 +271,7 @@ def prepare_run(cfg: RunConfig, out, resume: bool = False, base=None, accelerato
     if new_tok:                                           # written now, and read back as every later run reads it
         commit_phase(base / 'tokenizer', None, tok, dict(vocab_size=len(tok)), acc); tok = load_tokenizer(base / 'tokenizer')
     policy, sft_m = sft_phase(cfg, tok, parts['sft'], base, acc, log)
-    reward_fn, rm_m = reward_phase(cfg, tok, parts['rm'], parts['test'], base, acc, log)
+    reward_fn, rm_m = reward_phase(cfg, tok, parts['rm'], parts['test'], base, acc, log, is_decoupled(cfg.train, policy))
     first = {}                                            # the first record of each distinct test prompt
     for i, p in enumerate(parts['test']['prompt']): first.setdefault(p, i)
     test = parts['test'].select(list(first.values())[:cfg.eval.n_test])
@@ -306,7 +311,7 @@ def align(cfg: RunConfig | None = None, out='runs/default', resume: bool = False
     "Run (or resume) SFT → reward model → RAFT in `out`; returns the summary written to `out/summary.json`."
     run = prepare_run(cfg or RunConfig(), out, resume, base, accelerator, log)
     _, rows = run_raft(run.policy, run.tok, run.train_reward_fn, run.train_prompts, run.cfg.algo, run.out, run.evaluator(),
-                       run.acc, log, run.cfg.model.gen_batch_size)
+                       run.acc, log, run.cfg.model.gen_batch_size, run.cfg.train)
     return summarize(run, rows, 'raft', log)
 
 # %% ../nbs/08_pipeline.ipynb #5e1b2c31

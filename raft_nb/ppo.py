@@ -4,13 +4,14 @@
 
 # %% ../nbs/09_ppo.ipynb #9928d00d
 from __future__ import annotations
-import copy, dataclasses
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 import torch, torch.nn.functional as F
 from accelerate.utils import set_seed
-from .config import RunConfig, PPOConfig
-from .models import checked_rewards, disable_dropout, load_policy, load_reward_model, default_accelerator, progress
+from .config import RunConfig, PPOConfig, TrainConfig
+from .models import checked_rewards, load_policy, load_reward_model, default_accelerator, progress
+from .training import disable_dropout, with_lora, is_lora, reference_model, load_adapter
 from .metrics import distinct_n
 from .loop import raft_loop, stage_seed, draw_prompts
 from .raft import generate_ids, Evaluator
@@ -38,9 +39,10 @@ def token_logprobs(model, batch: dict, temperature: float = 1.0) -> torch.Tensor
 
 def token_values(critic, batch: dict) -> torch.Tensor:
     "The critic's value of every state (prefix), aligned with `token_logprobs`: a sequence classifier's head on each token."
-    h = critic.base_model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'],
-                          position_ids=batch['position_ids']).last_hidden_state
-    head = critic.score if hasattr(critic, 'score') else critic.classifier
+    m = critic.get_base_model() if hasattr(critic, 'get_base_model') else critic   # a LoRA critic: the adapted model
+    h = m.base_model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'],
+                     position_ids=batch['position_ids']).last_hidden_state
+    head = m.score if hasattr(m, 'score') else m.classifier
     return head(h).squeeze(-1)[:, :-1].float()
 
 # %% ../nbs/09_ppo.ipynb #35d45414
@@ -132,17 +134,19 @@ def ppo_step(policy, ref, critic, opt_policy, opt_critic, tokenizer, reward_fn, 
 
 def optimizers(policy, critic, cfg: PPOConfig):
     "AdamW for the policy and the critic (ε = 1e-5, no weight decay, as in the RLHF-PPO details)."
-    return (torch.optim.AdamW(policy.parameters(), lr=cfg.lr, eps=1e-5, weight_decay=0.0),
-            torch.optim.AdamW(critic.parameters(), lr=cfg.critic_lr, eps=1e-5, weight_decay=0.0))
+    trainable = lambda m: [p for p in m.parameters() if p.requires_grad]          # all of them, or the LoRA adapters
+    return (torch.optim.AdamW(trainable(policy), lr=cfg.lr, eps=1e-5, weight_decay=0.0),
+            torch.optim.AdamW(trainable(critic), lr=cfg.critic_lr, eps=1e-5, weight_decay=0.0))
 
 # %% ../nbs/09_ppo.ipynb #95a8db25
 def run_ppo(policy, critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, out, evaluator: Evaluator, accelerator=None,
-            log=print, gen_batch_size: int = 64) -> tuple:
+            log=print, gen_batch_size: int = 64, tc: TrainConfig | None = None) -> tuple:
     "Run (or resume) PPO stages 1..cfg.stages in `out`, training on `reward_fn`; returns (policy, metrics rows)."
     acc = accelerator or default_accelerator()
     if acc.num_processes > 1: raise ValueError("PPO here runs in a single process; launch it without accelerate/torchrun")
     policy, critic = disable_dropout(policy).to(acc.device), disable_dropout(critic).to(acc.device)
-    ref = copy.deepcopy(policy).eval()
+    policy, critic = with_lora(policy, tc), with_lora(critic, tc)      # with `tc.lora_r`: adapters on both
+    ref = reference_model(policy)                                      # the adapter off (LoRA), or a frozen copy
     if evaluator.ref is None: evaluator = dataclasses.replace(evaluator, ref=ref)
     kl_ctl = AdaptiveKL(cfg.beta, cfg.target_kl, cfg.kl_horizon)
     opt_policy, opt_critic = optimizers(policy, critic, cfg)
@@ -165,14 +169,17 @@ def run_ppo(policy, critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, out, 
 
     def load(model_dir):                                    # ... read back into the same objects (the optimizers hold them)
         d = model_dir.parent
-        policy.load_state_dict(load_policy(model_dir, tokenizer).state_dict())
-        critic.load_state_dict(load_reward_model(d / 'critic', tokenizer).state_dict())
+        if is_lora(policy): load_adapter(policy, model_dir); load_adapter(critic, d / 'critic')
+        else:
+            policy.load_state_dict(load_policy(model_dir, tokenizer).state_dict())
+            critic.load_state_dict(load_reward_model(d / 'critic', tokenizer).state_dict())
         st = torch.load(d / 'ppo_state.pt', weights_only=True)
         opt_policy.load_state_dict(st['opt_policy']); opt_critic.load_state_dict(st['opt_critic']); kl_ctl.value = st['beta']
         return policy
 
     ev = lambda pol, t: evaluator(pol, seed=stage_seed(cfg.seed, t) + 1)
-    return raft_loop(policy, cfg, out, stage, ev, load, tokenizer, acc, log, diversity_key=None, desc='PPO stages', extra=save_state)
+    return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log, diversity_key=None,
+                     desc='PPO stages', extra=save_state)
 
 # %% ../nbs/09_ppo.ipynb #304eb9b6
 from .pipeline import PreparedRun, prepare_run, summarize
@@ -186,5 +193,5 @@ def ppo_align(cfg: RunConfig | None = None, out='runs/ppo', resume: bool = False
     "Run (or resume) SFT → reward model → PPO in `out`; returns the summary written to `out/summary.json`."
     run = prepare_run(cfg or RunConfig(algo=PPOConfig()), out, resume, base, accelerator, log)
     _, rows = run_ppo(run.policy, make_critic(run), run.tok, run.train_reward_fn, run.train_prompts, run.cfg.algo, run.out,
-                      run.evaluator(), run.acc, log, run.cfg.model.gen_batch_size)
+                      run.evaluator(), run.acc, log, run.cfg.model.gen_batch_size, run.cfg.train)
     return summarize(run, rows, 'ppo', log)

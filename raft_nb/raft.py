@@ -4,46 +4,73 @@
 
 # %% ../nbs/07_raft.ipynb #a4c9e3e0
 from __future__ import annotations
-import copy, dataclasses
+import dataclasses, pathlib, shutil
 from dataclasses import dataclass, field
 import torch
 from accelerate.utils import set_seed, gather_object
-from .config import RAFTConfig, EvalConfig
-from .models import default_accelerator, progress, context_length, response_logprobs, sft, checked_rewards, load_policy
+from .config import RAFTConfig, EvalConfig, TrainConfig
+from .models import default_accelerator, progress, context_length, response_logprobs, checked_rewards, load_policy
+from .training import sft, with_lora, is_lora, reference_model, load_adapter, park, unpark, resident, is_decoupled
 from .metrics import diversity, distinct_n, perplexity
 from .loop import raft_loop, stage_seed, draw_prompts
 
 # %% auto #0
-__all__ = ['generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'Evaluator', 'run_raft']
+__all__ = ['sample_ids', 'generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'Evaluator', 'run_raft']
 
 # %% ../nbs/07_raft.ipynb #88f94052
 @torch.no_grad()
-def generate_ids(model, tokenizer, prompts, K: int = 1, temperature: float = 1.0, max_new_tokens: int = 48,
+def sample_ids(model, input_ids, attention_mask, K: int, temperature: float | None, max_new_tokens: int, eos: int,
+               generator: torch.Generator) -> list[list[int]]:
+    "K responses per left-padded prompt (rows in order: prompt 0's K, prompt 1's K, …), each up to and including EOS."
+    pos = (attention_mask.cumsum(1) - 1).clamp(min=0)
+    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+    cache = out.cache
+    if K > 1: cache.batch_repeat_interleave(K)
+    logits, mask = out.logits[:, -1].repeat_interleave(K, 0), attention_mask.repeat_interleave(K, 0)
+    nxt = pos[:, -1].repeat_interleave(K, 0) + 1
+    n = len(logits); alive = torch.arange(n); seqs = [[] for _ in range(n)]
+    for t in range(max_new_tokens):
+        u = torch.rand(n, generator=generator)[alive].to(logits.device)      # one draw per row, running or not
+        if temperature is None: tok = logits.argmax(-1)                       # greedy (for tests)
+        else:
+            cdf = torch.softmax(logits.float() / temperature, -1).cumsum(-1)
+            tok = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).squeeze(1).clamp(max=cdf.shape[1] - 1)
+        for i, x in zip(alive.tolist(), tok.tolist()): seqs[i].append(x)
+        keep = tok != eos
+        if t == max_new_tokens - 1 or not keep.any(): break
+        if not keep.all():                                                   # finished rows leave the batch and the cache
+            cache.batch_select_indices(keep.nonzero().squeeze(1))
+            alive, tok, mask, nxt = alive[keep.cpu()], tok[keep], mask[keep], nxt[keep]
+        mask = torch.cat([mask, mask.new_ones(len(mask), 1)], 1)
+        out = model(input_ids=tok[:, None], attention_mask=mask, position_ids=nxt[:, None], cache=cache, use_cache=True)
+        logits, nxt = out.logits[:, -1], nxt + 1
+    return seqs
+
+def generate_ids(model, tokenizer, prompts, K: int = 1, temperature: float | None = 1.0, max_new_tokens: int = 48,
                  batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[list[int]]]:
     "K sampled responses for each prompt, as token ids up to and including the first EOS (if one came)."
     acc = accelerator or default_accelerator()
-    set_seed(seed + 7919 * acc.process_index)
     model.eval(); model.to(acc.device)
-    L, eos, out = context_length(model), tokenizer.eos_token_id, []
+    L, eos, prompts = context_length(model), tokenizer.eos_token_id, list(prompts)
+    chunks = list(range(0, len(prompts), batch_size))
+    mine, done = chunks[acc.process_index::acc.num_processes], []
     tokenizer.padding_side = 'left'
     try:
-        with acc.split_between_processes(list(prompts)) as mine:
-            for i in progress(desc=desc, disable=not acc.is_local_main_process, iterable=range(0, len(mine), batch_size)):
-                enc = tokenizer(mine[i:i + batch_size], return_tensors='pt', padding=True, add_special_tokens=False).to(acc.device)
-                n = enc['input_ids'].shape[1]
-                if n + max_new_tokens > L:
-                    j = int(enc['attention_mask'].sum(1).argmax())
-                    raise ValueError(f"prompt {mine[i + j][:60]!r}… has {int(enc['attention_mask'][j].sum())} tokens; with "
-                                     f"max_new_tokens={max_new_tokens} it exceeds the model's context of {L}")
-                g = model.generate(**enc, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
-                                   max_new_tokens=max_new_tokens, num_return_sequences=K,
-                                   pad_token_id=tokenizer.pad_token_id, eos_token_id=eos)
-                rows = [r[:r.index(eos) + 1] if eos in r else r for r in g[:, n:].tolist()]
-                out += [rows[j * K:(j + 1) * K] for j in range(len(rows) // K)]
+        for c in progress(desc=desc, disable=not acc.is_local_main_process, iterable=mine):
+            enc = tokenizer(prompts[c:c + batch_size], return_tensors='pt', padding=True, add_special_tokens=False).to(acc.device)
+            n = enc['input_ids'].shape[1]
+            if n + max_new_tokens > L:
+                j = int(enc['attention_mask'].sum(1).argmax())
+                raise ValueError(f"prompt {prompts[c + j][:60]!r}… has {int(enc['attention_mask'][j].sum())} tokens; with "
+                                 f"max_new_tokens={max_new_tokens} it exceeds the model's context of {L}")
+            g = torch.Generator().manual_seed(seed * 1_000_003 + c)           # the chunk's own seed: any process samples the same
+            rows = sample_ids(model, enc['input_ids'], enc['attention_mask'], K, temperature, max_new_tokens, eos, g)
+            done.append((c, [rows[j * K:(j + 1) * K] for j in range(len(rows) // K)]))
     finally: tokenizer.padding_side = 'right'
-    return gather_object(out) if acc.num_processes > 1 else out
+    if acc.num_processes > 1: done = gather_object(done)
+    return [row for _, rows in sorted(done) for row in rows]
 
-def generate(model, tokenizer, prompts, K: int = 1, temperature: float = 1.0, max_new_tokens: int = 48,
+def generate(model, tokenizer, prompts, K: int = 1, temperature: float | None = 1.0, max_new_tokens: int = 48,
              batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[str]]:
     "K sampled responses (text, without EOS) for each prompt."
     ids = generate_ids(model, tokenizer, prompts, K, temperature, max_new_tokens, batch_size, seed, accelerator, desc)
@@ -66,20 +93,23 @@ def ranking_scores(rewards, logp=None, logp_ref=None, beta: float = 0.0):
 
 # %% ../nbs/07_raft.ipynb #ebe47d8f
 def raft_stage(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, seed: int, ref=None, accelerator=None, desc='stage',
-               gen_batch_size: int = 64):
+               gen_batch_size: int = 64, tc: TrainConfig | None = None, park_dir=None):
     "One RAFT stage on `prompts`: sample K each at temperature λ, rank, fine-tune on the kept set."
     b, K = len(prompts), cfg.K
     ys = generate(policy, tokenizer, prompts, K, cfg.lam, cfg.max_new_tokens, gen_batch_size, seed, accelerator, desc=f'{desc}: sampling')
     xs = [p for p in prompts for _ in range(K)]; ys = [y for row in ys for y in row]
-    rewards = checked_rewards(reward_fn, xs, ys).view(b, K)
     lp = lp0 = None
     if cfg.beta > 0:
         if ref is None: raise ValueError("beta > 0 needs the initial model π₀ (ref) for the KL-regularised ranking")
         lp = response_logprobs(policy, tokenizer, xs, ys)[0].view(b, K).double()
-        lp0 = response_logprobs(ref, tokenizer, xs, ys)[0].view(b, K).double()
+        if park_dir is not None and not is_lora(policy): park(policy, park_dir)      # decoupled: π₀ replaces the policy
+        with resident(ref): lp0 = response_logprobs(ref, tokenizer, xs, ys)[0].view(b, K).double()
+    if park_dir is not None and getattr(policy, 'parked_at', None) is None: park(policy, park_dir)
+    rewards = checked_rewards(reward_fn, xs, ys).view(b, K)                           # (a lazy reward model: alone in memory)
+    if park_dir is not None: unpark(policy)
     keep = select(ranking_scores(rewards, lp, lp0, cfg.beta), cfg.ranking)
     kx = [x for x, k in zip(xs, keep.flatten()) if k]; ky = [y for y, k in zip(ys, keep.flatten()) if k]
-    policy, losses = sft(policy, tokenizer, kx, ky, cfg.epochs, cfg.lr, cfg.batch_size, seed, accelerator, desc=f'{desc}: fine-tuning')
+    policy, losses = sft(policy, tokenizer, kx, ky, cfg.epochs, cfg.lr, cfg.batch_size, seed, tc, desc=f'{desc}: fine-tuning')
     samples = dict(prompt=xs, response=ys, reward=rewards.flatten().tolist(), kept=keep.flatten().tolist())
     if lp is not None: samples['log_ratio'] = (lp - lp0).flatten().tolist()
     last_epoch = losses[-max(1, len(losses) // cfg.epochs):]
@@ -115,19 +145,27 @@ class Evaluator:
                      gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item())
         first = [row[0] for row in ys]
         if self.ref is not None:
-            m['kl'] = (response_logprobs(policy, tok, prompts, first)[0] - response_logprobs(self.ref, tok, prompts, first)[0]).mean().item()
+            with resident(self.ref) as ref:
+                m['kl'] = (response_logprobs(policy, tok, prompts, first)[0] - response_logprobs(ref, tok, prompts, first)[0]).mean().item()
         m['ppl'] = perplexity(policy, tok, prompts, self.chosen)
         m.update(diversity(first))
         return m
 
 # %% ../nbs/07_raft.ipynb #08a19e1d
 def run_raft(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, out, evaluator: Evaluator, accelerator=None,
-             log=print, gen_batch_size: int = 64) -> tuple:
+             log=print, gen_batch_size: int = 64, tc: TrainConfig | None = None) -> tuple:
     "Run (or resume) RAFT stages 1..cfg.stages in `out`, ranking by `reward_fn`; returns (policy, metrics rows)."
     acc = accelerator or default_accelerator()
-    ref = copy.deepcopy(policy).eval()                     # π₀: the initial model, for KL and β-ranking
+    policy = with_lora(policy, tc)                         # with `tc.lora_r`: a fresh adapter on the initial model
+    ref = reference_model(policy)                          # π₀, for KL and β-ranking: the adapter off, or a frozen copy
+    parked = pathlib.Path(out) / 'parked' if is_decoupled(tc, policy) else None
+    if parked is not None and not is_lora(policy): park(ref, parked / 'reference')   # on disk except when it is used
     if evaluator.ref is None: evaluator = dataclasses.replace(evaluator, ref=ref)
     ev = lambda pol, t: evaluator(pol, seed=stage_seed(cfg.seed, t) + 1)
     stage = lambda pol, t, s: raft_stage(pol, tokenizer, reward_fn, draw_prompts(prompts, cfg.b, s), cfg, s, ref, acc,
-                                         desc=f'stage {t}', gen_batch_size=gen_batch_size)
-    return raft_loop(policy, cfg, out, stage, ev, lambda d: load_policy(d, tokenizer), tokenizer, acc, log)
+                                         desc=f'stage {t}', gen_batch_size=gen_batch_size, tc=tc,
+                                         park_dir=None if parked is None else parked / 'policy')
+    load = (lambda d: load_adapter(policy, d)) if is_lora(policy) else (lambda d: load_policy(d, tokenizer))
+    try: return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log)
+    finally:
+        if parked is not None: shutil.rmtree(parked, ignore_errors=True)

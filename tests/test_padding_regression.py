@@ -7,7 +7,8 @@ import random
 import torch
 from accelerate.utils import set_seed
 from raft_nb.config import RAFTConfig
-from raft_nb.models import train_tokenizer, tiny_gpt2, sft
+from raft_nb.models import train_tokenizer, tiny_gpt2
+from raft_nb.training import sft
 from raft_nb.raft import raft_stage, generate
 from raft_nb.world import TASKS, make_prompt, gold_reward, assistant_response
 

@@ -1,0 +1,211 @@
+"""Speed of the default models against the machine's own limit, in one process and one run (issue #11).
+
+    .venv/bin/python tools/bench.py [--base RUN_DIR] [--reps 3] [--out figures/bench.md]      (make bench)
+
+First the limit: the FLOP/s of torch matmuls at the GEMM shapes of the policy (single thread, CPU time), on a grid
+of row counts, forward and forward+backward; a 2048² square and the model's GEMMs with all threads for reference.
+Then, for each workload of the package (SFT steps, reward-model steps, sampling with K = 8 and 32, a log-probability
+pass, reward-model scoring, a RAFT stage, the evaluation, a PPO iteration) the wall and CPU time (median of `--reps`),
+the GEMM FLOPs counted by hooks on every linear layer (6·N per token trained, 2·N per token forward; attention
+FLOPs counted apart), the tokens fed (padding included) and real, the achieved GEMM FLOP/s and the fraction of the
+limit: the time the same GEMMs would take alone at the measured matmul rates, over the CPU time of the workload.
+With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones
+of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
+other work on the machine changes the figures, which is why the limit is measured in the same run.
+"""
+from __future__ import annotations
+import argparse, json, os, pathlib, statistics, sys, time
+import torch, torch.nn as nn
+
+def now(): return time.perf_counter()
+def load(): return tuple(round(x, 2) for x in os.getloadavg())
+
+def timeit(f, reps=3, warm=1, clock=time.perf_counter):
+    for _ in range(warm): f()
+    ts = []
+    for _ in range(reps): t = clock(); f(); ts.append(clock() - t)
+    return statistics.median(ts)
+
+# --- the limit ---------------------------------------------------------------------------------------------------
+M_GRID = (1, 16, 64, 256, 512, 1024, 2048, 4096, 8192)
+
+def _gemm_time(m, k, n, kind):
+    if kind == 'fwd': x, w, b = torch.randn(m, k), torch.randn(k, n), torch.randn(n); f = lambda: torch.addmm(b, x, w)
+    elif kind == 'dx': x, w = torch.randn(m, n), torch.randn(k, n); f = lambda: x @ w.t()      # dX = dY Wᵀ
+    else: x, y = torch.randn(m, k), torch.randn(m, n); f = lambda: x.t() @ y                 # dW = Xᵀ dY
+    inner = max(1, min(200, int(2e6 // max(1, m * k * n // 64))))
+    def g():
+        for _ in range(inner): f()
+    return timeit(g, reps=5, clock=time.process_time) / inner
+
+class MatmulLimit:
+    "Single-thread GEMM times on a grid of row counts for every (k, n) of the model; `ideal` interpolates."
+    def __init__(self, kn):
+        self.t = {(kind, k, n): [_gemm_time(m, k, n, kind) for m in M_GRID] for k, n in set(kn) for kind in ('fwd', 'dx', 'dw')}
+    def _at(self, kind, m, k, n):
+        ts = self.t[kind, k, n]
+        if m <= M_GRID[0]: return ts[0] * m / M_GRID[0] if m else 0.0
+        for i in range(1, len(M_GRID)):
+            if m <= M_GRID[i]:
+                w = (m - M_GRID[i - 1]) / (M_GRID[i] - M_GRID[i - 1]); return ts[i - 1] * (1 - w) + ts[i] * w
+        return ts[-1] * m / M_GRID[-1]
+    def ideal(self, m, k, n, train=False):
+        return self._at('fwd', m, k, n) + (self._at('dx', m, k, n) + self._at('dw', m, k, n) if train else 0.0)
+    def rate(self, m, kn, train=False):
+        return sum(2 * m * k * n * (3 if train else 1) for k, n in kn) / sum(self.ideal(m, k, n, train) for k, n in kn)
+
+def gpt2_kn(d, n_layer, vocab):
+    return [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)] * n_layer + [(d, vocab)]
+
+def square_rate(n=2048, threads=1):
+    old = torch.get_num_threads(); torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    t = timeit(lambda: a @ b, reps=5, warm=2, clock=time.process_time if threads == 1 else time.perf_counter)
+    torch.set_num_threads(old); return 2 * n ** 3 / t
+
+def shapes_rate(m, kn, threads, train):
+    old = torch.get_num_threads(); torch.set_num_threads(threads)
+    mats = [(torch.randn(m, k), torch.randn(k, n), torch.randn(n), torch.randn(m, n)) for k, n in kn]
+    def f():
+        for x, w, b, dy in mats:
+            torch.addmm(b, x, w)
+            if train: dy @ w.t(); x.t() @ dy
+    t = timeit(f, reps=5, warm=2, clock=time.process_time if threads == 1 else time.perf_counter)
+    torch.set_num_threads(old); return sum(2 * m * k * n * (3 if train else 1) for k, n in kn) / t
+
+# --- counting the FLOPs of a workload ------------------------------------------------------------------------------
+class Counter:
+    "GEMM FLOPs of every Conv1D/Linear call (×3 with gradients), attention FLOPs, tokens fed and real, ideal GEMM time."
+    def __init__(self, models, limit):
+        from transformers.pytorch_utils import Conv1D
+        from transformers.models.gpt2.modeling_gpt2 import GPT2Attention, GPT2Model
+        self.limit, self.hooks = limit, []; self.reset()
+        for model in models:
+            for mod in model.modules():
+                if isinstance(mod, Conv1D): self.hooks.append(mod.register_forward_pre_hook(self._lin(mod.nx, mod.nf)))
+                elif isinstance(mod, nn.Linear): self.hooks.append(mod.register_forward_pre_hook(self._lin(mod.in_features, mod.out_features)))
+                elif isinstance(mod, GPT2Attention): self.hooks.append(mod.register_forward_pre_hook(self._attn, with_kwargs=True))
+                elif isinstance(mod, GPT2Model): self.hooks.append(mod.register_forward_pre_hook(self._tok, with_kwargs=True))
+    def reset(self): self.gemm = self.attn = self.ideal = 0.0; self.tokens = self.real = 0
+    def _lin(self, k, n):
+        def hook(mod, args):
+            m = args[0].numel() // k; train = torch.is_grad_enabled() and mod.weight.requires_grad
+            self.gemm += 2 * m * k * n * (3 if train else 1); self.ideal += self.limit.ideal(m, k, n, train)
+        return hook
+    def _attn(self, mod, args, kwargs):
+        B, T, d = args[0].shape; cache = kwargs.get('cache'); past = 0
+        if cache is not None:
+            try: past = cache.get_seq_length(mod.layer_idx)
+            except Exception: past = 0
+        self.attn += 4 * B * T * (past + T) * d * (3 if torch.is_grad_enabled() else 1)
+    def _tok(self, mod, args, kwargs):
+        ids = kwargs.get('input_ids', args[0] if args else None)
+        if ids is None: return
+        self.tokens += ids.numel(); am = kwargs.get('attention_mask')
+        self.real += int(am.sum()) if am is not None and am.shape == ids.shape else ids.numel()
+    def close(self):
+        for h in self.hooks: h.remove()
+
+def measure(name, f, limit, reps):
+    "Run `f(watch)` once counted (`watch(*models)` hooks the models it uses), then `reps` times timed (wall and CPU)."
+    counters = []
+    def watch(*models): counters.append(Counter(models, limit)); return models[0] if len(models) == 1 else models
+    f(watch)
+    c = {k: sum(getattr(x, k) for x in counters) for k in ('gemm', 'attn', 'ideal', 'tokens', 'real')}
+    for x in counters: x.close()
+    walls, cpus = [], []
+    for _ in range(reps):
+        w, p = time.perf_counter(), time.process_time(); f(lambda *m: m[0] if len(m) == 1 else m)
+        walls.append(time.perf_counter() - w); cpus.append(time.process_time() - p)
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    return dict(workload=name, wall_s=wall, cpu_s=cpu, tokens_fed=c['tokens'], real_tokens=c['real'], gemm_gflop=c['gemm'] / 1e9,
+                attn_gflop=c['attn'] / 1e9, gemm_gflops=c['gemm'] / cpu / 1e9, limit_s=c['ideal'], of_limit=c['ideal'] / cpu,
+                tokens_per_s=c['tokens'] / wall)
+
+# --- the workloads ---------------------------------------------------------------------------------------------------
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--base', default=None, help='a finished raft_align run: use its SFT model and reward model')
+    ap.add_argument('--reps', type=int, default=3)
+    ap.add_argument('--out', default=None, help='write the table (Markdown) here, and the numbers as JSON beside it')
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    try: pathlib.Path('/proc/self/autogroup').write_text('-15')                 # priority over other sessions' work
+    except OSError: pass
+    load0, t_start = load(), now()
+    from raft_nb.config import make_config, RAFTConfig, PPOConfig, EvalConfig
+    from raft_nb.pipeline import prepare_data, get_tokenizer, filter_prompts, unique
+    from raft_nb.models import tiny_gpt2, load_policy, load_reward_model, load_tokenizer, RewardModel, response_logprobs
+    from raft_nb.training import sft, train_reward_model, disable_dropout
+    from raft_nb.raft import generate_ids, raft_stage, Evaluator
+    from raft_nb.ppo import ppo_step, optimizers
+    from raft_nb.world import gold_reward
+    from raft_nb.loop import draw_prompts
+    import copy, tempfile
+    cfg = make_config()
+    parts = prepare_data(cfg.data, log=lambda s: None)
+    base = pathlib.Path(a.base) if a.base else None
+    tok = load_tokenizer(base / 'tokenizer') if base else get_tokenizer(cfg, parts, pathlib.Path(tempfile.mkdtemp()))[0]
+    parts, _ = filter_prompts(parts, tok, cfg, lambda s: None)
+    mc = cfg.model
+    if base: policy, rm_model, src = load_policy(base / 'sft', tok), load_reward_model(base / 'reward_model', tok), f'SFT model and reward model of {base}'
+    else:
+        torch.manual_seed(0); policy = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions)
+        rm_model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions, reward_model=True); src = 'random models of the default sizes'
+    policy.eval(); disable_dropout(rm_model).eval()
+    kn = gpt2_kn(mc.n_embd, mc.n_layer, len(tok))
+    limit = MatmulLimit(kn + [(mc.n_embd, 1)])
+    lim = dict(fwd_1=shapes_rate(512, kn, 1, False), train_1=shapes_rate(1664, kn, 1, True), fwd_2=shapes_rate(512, kn, 2, False),
+               train_2=shapes_rate(1664, kn, 2, True), square_1=square_rate(2048, 1), square_2=square_rate(2048, 2))
+    grid = [dict(rows=m, fwd=limit.rate(m, kn) / 1e9, train=limit.rate(m, kn, True) / 1e9) for m in M_GRID]
+    load1 = load()
+    sfd = parts['sft'].select(range(640)); pairs = parts['rm'].select(range(640))
+    prompts = unique(parts['prompts']['prompt']); test = parts['test']
+    samples = [tok.decode(r[0][:-1]) for r in generate_ids(policy, tok, prompts[:1024], K=1, seed=5)]
+    ppo_cfg = PPOConfig(); critic = copy.deepcopy(rm_model)
+    cp = copy.deepcopy
+    def ppo_iter(w):
+        p, cr = w(disable_dropout(cp(policy)), cp(critic)); ref = w(cp(policy))
+        op, oc = optimizers(p, cr, ppo_cfg)
+        ppo_step(p, ref, cr, op, oc, tok, RewardModel(w(cp(rm_model)), tok), draw_prompts(prompts, 64, 4), ppo_cfg, ppo_cfg.beta, 4)
+    work = [('SFT: 20 steps of 32', lambda w: sft(w(cp(policy)), tok, list(sfd['prompt']), list(sfd['chosen']), 1, 2e-3, 32, 0)),
+            ('reward model: 10 steps of 64 pairs', lambda w: train_reward_model(w(cp(rm_model)), tok, list(pairs['prompt']), list(pairs['chosen']),
+                                                                                 list(pairs['rejected']), 1, 6e-4, 64, 0)),
+            ('sampling: b = 128, K = 8', lambda w: generate_ids(w(cp(policy)), tok, prompts[:128], K=8, seed=1)),
+            ('sampling: b = 128, K = 32', lambda w: generate_ids(w(cp(policy)), tok, prompts[:128], K=32, seed=2)),
+            ('log-probabilities of 1,024 samples', lambda w: response_logprobs(w(cp(policy)), tok, prompts[:1024], samples)),
+            ('reward-model scores of 1,024 samples', lambda w: RewardModel(w(cp(rm_model)), tok)(prompts[:1024], samples)),
+            ('RAFT stage: b = 128, K = 8', lambda w: raft_stage(w(cp(policy)), tok, RewardModel(w(cp(rm_model)), tok),
+                                                                  draw_prompts(prompts, 128, 3), RAFTConfig(), 3)),
+            ('evaluation: 256 prompts × 8', lambda w: Evaluator(tok, list(test['prompt'][:256]), list(test['chosen'][:256]),
+                                                                 RewardModel(w(cp(rm_model)), tok), EvalConfig(), gold_fn=gold_reward,
+                                                                 ref=w(cp(policy)))(w(cp(policy)), seed=3)),
+            ('PPO iteration: 64 rollouts, 4 epochs', ppo_iter)]
+    rows = [measure(n, f, limit, a.reps) for n, f in work]
+    load2 = load()
+    md = [f"# `tools/bench.py` — torch {torch.__version__}, 1 thread; {src}; load average {load0} at the start, {load1} after the limit, "
+          f"{load2} at the end; {now() - t_start:.0f} s", '',
+          '## The limit: single-thread GEMM GFLOP/s at the policy\'s shapes (CPU time)', '',
+          '| rows (batch × tokens) | ' + ' | '.join(str(g['rows']) for g in grid) + ' |', '|---|' + '---|' * len(grid),
+          '| forward | ' + ' | '.join(f"{g['fwd']:.0f}" for g in grid) + ' |',
+          '| forward + backward | ' + ' | '.join(f"{g['train']:.0f}" for g in grid) + ' |', '',
+          f"The same GEMMs timed together: forward at 512 rows {lim['fwd_1'] / 1e9:.0f} GFLOP/s with 1 thread, {lim['fwd_2'] / 1e9:.0f} with 2; "
+          f"training at 1,664 rows {lim['train_1'] / 1e9:.0f} with 1 thread, {lim['train_2'] / 1e9:.0f} with 2. A 2048² matmul: "
+          f"{lim['square_1'] / 1e9:.0f} GFLOP/s with 1 thread, {lim['square_2'] / 1e9:.0f} with 2 (wall time).", '',
+          f"## The workloads (median of {a.reps})", '',
+          '| workload | wall s | CPU s | tokens fed | real tokens | GEMM GFLOP | attention GFLOP | GEMM GFLOP/s (CPU) | limit s | of the limit | tokens/s |',
+          '|---|---|---|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        md.append(f"| {r['workload']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['tokens_fed']:,} | {r['real_tokens']:,} | {r['gemm_gflop']:.1f} | "
+                  f"{r['attn_gflop']:.1f} | {r['gemm_gflops']:.1f} | {r['limit_s']:.2f} | {r['of_limit']:.0%} | {r['tokens_per_s']:,.0f} |")
+    md += ['', '"of the limit" = the time the workload\'s GEMMs take alone at the measured single-thread rates (limit s) over the '
+           'workload\'s CPU time; the rest is attention, softmax, layer norms, the optimizer, Python and the libraries.']
+    text = '\n'.join(md) + '\n'
+    print(text)
+    if a.out:
+        out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); out.write_text(text)
+        out.with_suffix('.json').write_text(json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
+                                                            rows=rows, source=src), indent=1))
+    sys.stdout.flush(); os._exit(0)
+
+if __name__ == '__main__': main()
