@@ -1,6 +1,7 @@
 # One command each, from a clean clone (only Python ≥ 3.10 with venv needed):
 #   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU)
 #   make test    set up .venv and run every test (notebooks with nbdev_test, then pytest)
+#   make bench   speed: FLOP/s of training, sampling, a RAFT stage and a PPO iteration against the machine's matmul limit
 #   make compare RAFT vs PPO over 3 seeds (tables and figures into runs/compare and figures/)
 #   make reproduce PRESET=quick|cpu|gpu   every table and figure (raft_reproduce)
 #   make diffusion RAFT vs DDPO for a small diffusion model on 8×8 digits, 3 seeds (figures/diffusion_*.png)
@@ -9,21 +10,31 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/default
 
-.PHONY: setup align compare reproduce diffusion test export clean-run
+.PHONY: setup runtime bench align compare reproduce diffusion test export clean-run
 PRESET ?= cpu
 JOBS   ?= 2
 
-$(BIN)/.installed: settings.ini setup.py
+# Two stamps: the runtime (what `make align` needs; no byte-compilation, the slowest part of pip here)
+# and the developer tools on top (nbdev, pytest, jupyter: what `make test` needs).
+$(BIN)/.runtime: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --no-compile -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.runtime
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
 setup: $(BIN)/.installed
+runtime: $(BIN)/.runtime
 
-align: setup
+align: runtime
 	@if [ -f "$(OUT)/config.yaml" ]; then $(BIN)/raft_align --out $(OUT) --resume $(ARGS); \
 	else $(BIN)/raft_align --out $(OUT) $(ARGS); fi
+
+bench: runtime
+	$(BIN)/python tools/bench.py --out figures/bench.md $(ARGS)
 
 compare: setup
 	$(BIN)/raft_compare --out runs/compare --jobs $(JOBS) --figures figures $(ARGS)

@@ -243,7 +243,8 @@ class PreparedRun:
         "The held-out evaluation of this run (`kw` overrides its fields, e.g. `ref`)."
         c = self.cfg
         return Evaluator(self.tok, self.test_prompts, self.test_chosen, self.reward_fn, c.eval, c.algo.max_new_tokens,
-                         c.model.gen_batch_size, self.gold_fn, accelerator=self.acc, **kw)
+                         c.model.gen_batch_size, self.gold_fn, accelerator=self.acc,
+                         train_fn=None if self.train_reward_fn is self.reward_fn else self.train_reward_fn, **kw)
 
 def prepare_run(cfg: RunConfig, out, resume: bool = False, base=None, accelerator=None, log=print) -> PreparedRun:
     """Check the input, then build (or load) what every alignment method starts from: tokenizer, SFT policy,

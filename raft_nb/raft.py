@@ -15,7 +15,8 @@ from .metrics import diversity, distinct_n, perplexity
 from .loop import raft_loop, stage_seed, draw_prompts
 
 # %% auto #0
-__all__ = ['sample_ids', 'generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'Evaluator', 'run_raft']
+__all__ = ['sample_ids', 'generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'pairwise_agreement', 'Evaluator',
+           'run_raft']
 
 # %% ../nbs/07_raft.ipynb #88f94052
 @torch.no_grad()
@@ -117,6 +118,15 @@ def raft_stage(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, seed: int
                  kept_distinct_2=distinct_n(ky, 2), train_loss=sum(last_epoch) / len(last_epoch))
     return policy, samples, stats
 
+# %% ../nbs/07_raft.ipynb #759d0084
+def pairwise_agreement(r: torch.Tensor, g: torch.Tensor) -> float:
+    "Share of within-row pairs with different gold `g` that `r` orders the same way (ties ½); nan without such pairs."
+    dr, dg = r.unsqueeze(2) - r.unsqueeze(1), g.unsqueeze(2) - g.unsqueeze(1)
+    upper = torch.ones_like(dg, dtype=torch.bool).triu(1) & (dg != 0)
+    if not upper.any(): return float('nan')
+    score = torch.where(dr == 0, 0.5, ((dr > 0) == (dg > 0)).to(torch.float64) * 1.0)
+    return score[upper].double().mean().item()
+
 # %% ../nbs/07_raft.ipynb #2085ae13
 @dataclass
 class Evaluator:
@@ -130,6 +140,7 @@ class Evaluator:
     gen_batch_size: int = 64
     gold_fn: object = None
     ref: object = None                       # π₀, for the KL
+    train_fn: object = None                  # the training reward, when it is not `reward_fn` (for `agreement`)
     accelerator: object = None
 
     def __call__(self, policy, seed: int = 0, n: int | None = None) -> dict:
@@ -142,7 +153,9 @@ class Evaluator:
         if self.gold_fn is not None:
             g = checked_rewards(self.gold_fn, xs, flat).view(-1, n)
             m.update(gold=g.mean().item(), gold_std=g.std().item(), gold_best_of_n=g.max(1).values.mean().item(),
-                     gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item())
+                     gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item(),
+                     agreement=pairwise_agreement(r if self.train_fn is None else
+                                                  checked_rewards(self.train_fn, xs, flat).view(-1, n), g))
         first = [row[0] for row in ys]
         if self.ref is not None:
             with resident(self.ref) as ref:

@@ -122,6 +122,29 @@ def measure(name, f, limit, reps):
                 attn_gflop=c['attn'] / 1e9, gemm_gflops=c['gemm'] / cpu / 1e9, limit_s=c['ideal'], of_limit=c['ideal'] / cpu,
                 tokens_per_s=c['tokens'] / wall)
 
+# --- where the time goes -------------------------------------------------------------------------------------------
+GROUPS = [('GEMMs (linear layers)', ('addmm', 'aten::mm', 'bmm', 'linear', 'matmul')),
+          ('attention', ('scaled_dot_product', 'attention', 'baddbmm')),
+          ('softmax, sampling, loss', ('softmax', 'multinomial', 'cumsum', 'searchsorted', 'sort', 'topk', 'cross_entropy', 'nll_loss', 'gather', 'rand')),
+          ('layer norm, GELU, element-wise', ('layer_norm', 'gelu', 'add', 'mul', 'div', 'sub', 'tanh', 'pow', 'where', 'masked_fill')),
+          ('optimizer', ('adam', 'foreach', 'clip', 'norm')),
+          ('copies, indexing, cache', ('copy', 'cat', 'index', 'select', 'slice', 'view', 'reshape', 'contiguous', 'to', 'empty', 'zeros', 'ones', 'repeat',
+                                      'expand', 'stack', 'clone', 'fill', 'arange', 'embedding', 'transpose', 'permute', 'narrow', 'split', 'unsqueeze', 'squeeze'))]
+
+def profile(f):
+    "CPU time of `f()` split by torch's profiler into op groups (self CPU time of each aten op); the rest is Python and the libraries."
+    from torch.profiler import profile as prof, ProfilerActivity
+    p0 = time.process_time()
+    with prof(activities=[ProfilerActivity.CPU]) as pr: f()
+    total = time.process_time() - p0
+    shares = {g: 0.0 for g, _ in GROUPS}; shares['other aten ops'] = 0.0
+    for e in pr.key_averages():
+        if not e.key.startswith('aten::'): continue
+        t = e.self_cpu_time_total / 1e6
+        g = next((g for g, keys in GROUPS if any(k in e.key for k in keys)), 'other aten ops'); shares[g] += t
+    shares['Python, framework and dispatch (the rest)'] = max(0.0, total - sum(shares.values()))
+    return total, shares
+
 # --- the workloads ---------------------------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -140,7 +163,7 @@ def main(argv=None):
     from raft_nb.raft import generate_ids, raft_stage, Evaluator
     from raft_nb.ppo import ppo_step, optimizers
     from raft_nb.world import gold_reward
-    from raft_nb.loop import draw_prompts
+    from raft_nb.loop import draw_prompts, write_atomic
     import copy, tempfile
     cfg = make_config()
     parts = prepare_data(cfg.data, log=lambda s: None)
@@ -182,6 +205,8 @@ def main(argv=None):
                                                                  ref=w(cp(policy)))(w(cp(policy)), seed=3)),
             ('PPO iteration: 64 rollouts, 4 epochs', ppo_iter)]
     rows = [measure(n, f, limit, a.reps) for n, f in work]
+    breakdown = {n: profile(lambda: f(lambda *m: m[0] if len(m) == 1 else m)) for n, f in work
+                 if n.startswith(('SFT', 'sampling: b = 128, K = 8', 'RAFT stage'))}
     load2 = load()
     md = [f"# `tools/bench.py` — torch {torch.__version__}, 1 thread; {src}; load average {load0} at the start, {load1} after the limit, "
           f"{load2} at the end; {now() - t_start:.0f} s", '',
@@ -200,12 +225,19 @@ def main(argv=None):
                   f"{r['attn_gflop']:.1f} | {r['gemm_gflops']:.1f} | {r['limit_s']:.2f} | {r['of_limit']:.0%} | {r['tokens_per_s']:,.0f} |")
     md += ['', '"of the limit" = the time the workload\'s GEMMs take alone at the measured single-thread rates (limit s) over the '
            'workload\'s CPU time; the rest is attention, softmax, layer norms, the optimizer, Python and the libraries.']
+    names = list(breakdown)
+    md += ['', '## Where the CPU time goes (torch profiler, self time of the aten ops; one run each, profiling adds overhead)', '',
+           '| share of CPU time | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]
+    for g in list(next(iter(breakdown.values()))[1]):
+        md.append(f'| {g} | ' + ' | '.join(f"{breakdown[n][1][g] / breakdown[n][0]:.0%}" for n in names) + ' |')
+    md.append('| CPU s under the profiler | ' + ' | '.join(f"{breakdown[n][0]:.2f}" for n in names) + ' |')
     text = '\n'.join(md) + '\n'
     print(text)
     if a.out:
-        out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); out.write_text(text)
-        out.with_suffix('.json').write_text(json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
-                                                            rows=rows, source=src), indent=1))
+        out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); write_atomic(out, text)
+        write_atomic(out.with_suffix('.json'), json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
+                                                            rows=rows, source=src,
+                                                            breakdown={n: dict(cpu_s=t, shares=sh) for n, (t, sh) in breakdown.items()}), indent=1))
     sys.stdout.flush(); os._exit(0)
 
 if __name__ == '__main__': main()
