@@ -5,14 +5,16 @@
 #   make reproduce PRESET=quick|cpu|gpu   every table and figure (raft_reproduce)
 #   make diffusion RAFT vs DDPO for a small diffusion model on 8×8 digits, 3 seeds (figures/diffusion_*.png)
 #   make docs    the documentation site in _docs/ from the notebooks (no Quarto needed; tools/build_docs.py)
-#   make check-docs  open _docs/ in headless chromium (apt-get install chromium): images, links, console, screenshots
+#   make check-docs  open the home and RAFT pages of _docs/ in headless chromium (apt-get install chromium):
+#                images, links, console; screenshots into _docs_shots/ (CHECK_ARGS=--all: every page)
 #   make lab     JupyterLab on nbs/ with the project's .venv as kernel (LAB_ARGS='--no-browser --port 8899' ...)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/default
 
-.PHONY: setup align compare reproduce diffusion test export clean-run docs check-docs lab
+.PHONY: setup align compare reproduce diffusion test export clean-run
+.PHONY: docs check-docs lab
 PRESET ?= cpu
 JOBS   ?= 2
 
@@ -23,11 +25,6 @@ $(BIN)/.installed: settings.ini setup.py
 	touch $@
 
 setup: $(BIN)/.installed
-
-# Optional extras, installed only by the targets that need them (so `make align`'s set-up stays as it is).
-$(BIN)/.installed-%: $(BIN)/.installed
-	$(BIN)/python -m pip install -q -e ".[dev,$*]"
-	touch $@
 
 align: setup
 	@if [ -f "$(OUT)/config.yaml" ]; then $(BIN)/raft_align --out $(OUT) --resume $(ARGS); \
@@ -42,21 +39,20 @@ reproduce: setup
 diffusion: setup
 	$(BIN)/raft_diffusion --out runs/diffusion --figures figures $(ARGS)
 
-# The docs extras too, so that tests/test_docs.py can build _docs/ and open it in chromium (skipped without one).
-test: $(BIN)/.installed-docs
+test: setup
 	$(BIN)/nbdev_test --n_workers 2
 	$(BIN)/python -m pytest -q tests
 
 export: setup
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/make_readme.py
 
-docs: $(BIN)/.installed-docs
+# The site, the browser check and JupyterLab (docs, check-docs, lab).
+docs: setup
 	$(BIN)/python tools/build_docs.py $(ARGS)
 
-check-docs: $(BIN)/.installed-docs
-	$(BIN)/python tools/build_docs.py
-	$(BIN)/python tools/check_docs.py --all $(ARGS)
+check-docs: docs
+	$(BIN)/python tools/check_docs.py $(CHECK_ARGS)
 
 LAB_ARGS ?=
-lab: $(BIN)/.installed-lab
+lab: setup
 	$(BIN)/jupyter lab --notebook-dir=nbs $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

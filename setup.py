@@ -32,7 +32,7 @@ setuptools.setup(
     packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require = {'dev': dev_requirements, **{k: shlex.split(cfg.get(f'{k}_requirements', '')) for k in ('trl', 'docs', 'lab')}},
+    extras_require = {'dev': dev_requirements, 'trl': shlex.split(cfg.get('trl_requirements', ''))},
     python_requires = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),
     long_description_content_type = 'text/markdown',

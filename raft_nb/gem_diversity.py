@@ -4,13 +4,16 @@
 
 # %% ../nbs/05a_gem_diversity.ipynb #80221091
 from __future__ import annotations
+import functools
+import os
 import pathlib
+os.environ.setdefault('HF_EVALUATE_OFFLINE', '1')     # local metric scripts only: evaluate never asks the hub
 import datasets
 import evaluate
 import raft_nb.metrics as M
 
 # %% auto #0
-__all__ = ['GemDiversity', 'gem_diversity_path', 'load_gem_diversity']
+__all__ = ['GemDiversity', 'gem_diversity_path', 'load_gem_diversity', 'gem_diversity']
 
 # %% ../nbs/05a_gem_diversity.ipynb #459c85da
 _CITATION = """@article{gehrmann2021gem, title={The {GEM} Benchmark: Natural Language Generation, its Evaluation and Metrics},
@@ -37,3 +40,11 @@ def gem_diversity_path() -> str:
 def load_gem_diversity(**kwargs):
     "`evaluate.load` of the GEM diversity metric shipped in the package: nothing is fetched."
     return evaluate.load(gem_diversity_path(), **kwargs)
+
+# %% ../nbs/05a_gem_diversity.ipynb #988925a4
+@functools.lru_cache(maxsize=None)
+def _metric(): return load_gem_diversity(keep_in_memory=True)
+
+def gem_diversity(texts, window: int = 100) -> dict:
+    "The GEM diversity metrics of `texts` (`msttr_100`, `distinct_1/2`, `unique_1/2`, `length`), computed by the `evaluate` module."
+    return _metric().compute(predictions=list(texts), window=window)

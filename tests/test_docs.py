@@ -52,3 +52,15 @@ def test_site_in_browser(site, tmp_path):
         assert Path(r['shot']).stat().st_size > 10_000
     home, raft = res
     assert len(home['images']) >= 10 and raft['math'] >= 10    # the README's figures; the algorithm's formulas
+
+@pytest.mark.skipif(bool(_MISSING), reason=_WHY or 'docs extras missing')
+def test_no_colab_badge_to_an_unpublished_repository(site):
+    "settings.ini `published = False`: the pages' Colab link goes to the home page's section on Colab, not to GitHub."
+    import configparser, re
+    cfg = configparser.ConfigParser(); cfg.read(ROOT / 'settings.ini')
+    if cfg['DEFAULT'].get('published', 'False').lower() in ('1', 'true', 'yes'): pytest.skip('published = True')
+    for page in ('index.html', 'raft.html'):
+        text = (site / page).read_text(encoding='utf-8')
+        links = re.findall(r'<a class="colab" href="([^"]+)"', text)
+        assert links and all(l.startswith('index.html#') and 'colab' in l for l in links), (page, links)
+        assert 'colab.research.google.com' not in text

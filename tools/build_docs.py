@@ -213,14 +213,22 @@ def render(proc_dir: Path, out: Path, cfg) -> list[dict]:
                        extra_loaders=[DictLoader({'raft_docs.html.j2': _TEMPLATE})],
                        mathjax_url='mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe',
                        exclude_anchor_links=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # settings.ini `published = False`: git_url names no public repository yet, so a Colab badge would open nothing;
+    # the link goes to the home page's section on running the notebooks on Colab (from an uploaded copy) instead.
+    published = str(cfg.get('published', 'False')).lower() in ('1', 'true', 'yes')
+    heads = [h for pg in pages if pg['file'] == 'index.html' for c in pg['nb'].cells if c.cell_type == 'markdown'
+             for h in re.findall(r'(?m)^#{2,3} (.*Colab.*)$', ''.join(c.source))]
+    colab_help = f'index.html#{_pandoc_id(markdown2html_mistune(heads[0]))}' if heads else 'index.html'
     for pg in pages:
         nb, fm = pg['nb'], pg['fm']
         _quarto_directives(nb, doc_url, {q['src']: q['file'] for q in pages})
         nb.metadata['title'] = f"{pg['title'].replace('`', '')} – {cfg.title}"
-        colab = f'https://colab.research.google.com/github/{cfg.user}/{cfg.repo}/blob/{cfg.branch}/{cfg.nbs_path.name}/{pg["src"]}'
+        if published:                                                   # nbdev's badge: the notebook on GitHub, opened in Colab
+            colab = f'https://colab.research.google.com/github/{cfg.user}/{cfg.repo}/blob/{cfg.branch}/{cfg.nbs_path.name}/{pg["src"]}'
+        else: colab = colab_help                                        # no public repository: how to run it on Colab instead
         header = '<h1>' + re.sub(r'^<p>|</p>\s*$', '', markdown2html_mistune(pg['title'])) + '</h1>'
         if fm.get('description'): header += f'<div class="description">{markdown2html_mistune(fm["description"])}</div>'
-        header += f'<a class="colab" href="{colab}">Open in Colab</a>'
+        header += f'<a class="colab" href="{colab}">{"Open in Colab" if published else "Run on Colab"}</a>'
         body, _ = exp.from_notebook_node(nb, resources=dict(
             site_nav=_nav(pages, pg['file'], cfg.title), page_header=header,
             page_footer=f'Generated from <code>{cfg.nbs_path.name}/{pg["src"]}</code> · {html.escape(cfg.copyright)}'))
