@@ -55,7 +55,7 @@ def test_site_in_browser(site, tmp_path):
 
 @pytest.mark.skipif(bool(_MISSING), reason=_WHY or 'docs extras missing')
 def test_no_colab_badge_to_an_unpublished_repository(site):
-    "settings.ini `published = False`: the pages' Colab link goes to the home page's section on Colab, not to GitHub."
+    "settings.ini `published = False`: the pages' Colab link goes to the home page's section on Colab; no link into git_url."
     import configparser, re
     cfg = configparser.ConfigParser(); cfg.read(ROOT / 'settings.ini')
     if cfg['DEFAULT'].get('published', 'False').lower() in ('1', 'true', 'yes'): pytest.skip('published = True')
@@ -64,3 +64,4 @@ def test_no_colab_badge_to_an_unpublished_repository(site):
         links = re.findall(r'<a class="colab" href="([^"]+)"', text)
         assert links and all(l.startswith('index.html#') and 'colab' in l for l in links), (page, links)
         assert 'colab.research.google.com' not in text
+        assert 'href="' + cfg['DEFAULT']['git_url'].rstrip('/') not in text   # nor show_doc's [source] links into it

@@ -148,9 +148,10 @@ def _frontmatter(nb) -> dict:
             return yaml.safe_load(s.strip().strip('-')) or {}
     return {}
 
-def _quarto_directives(nb, doc_url: str, files: dict):
+def _quarto_directives(nb, doc_url: str, files: dict, unpublished: str | None = None):
     """Apply the Quarto cell options nbdev's processors leave (echo/output/include); make site links relative and,
-    as Quarto does, point links to a notebook (`05_metrics.ipynb#x`) at its page (`metrics.html#x`)."""
+    as Quarto does, point links to a notebook (`05_metrics.ipynb#x`) at its page (`metrics.html#x`). With `unpublished`
+    (git_url, while settings.ini says `published = False`), show_doc's [source] links into that repository are dropped."""
     nblink = re.compile(r'\]\((?:\./)?([\w.-]+\.ipynb)(?=[#)])')
     keep = []
     for c in nb.cells:
@@ -171,6 +172,7 @@ def _quarto_directives(nb, doc_url: str, files: dict):
             md = o.get('data', {}).get('text/markdown')
             if md is not None:                                          # show_doc's [source](url){attrs}: pandoc syntax
                 md = (md if isinstance(md, str) else ''.join(md)).replace(doc_url, '')
+                if unpublished: md = re.sub(r'\[source\]\(' + re.escape(unpublished) + r'[^)]*\)\{[^}]*\}', '', md)
                 o['data']['text/markdown'] = _PANDOC_LINK.sub(r'<a href="\2" \3>\1</a>', md)
         if c.metadata.get('transient', {}).get('remove_source') and not c.get('outputs'): continue
         keep.append(c)
@@ -221,7 +223,7 @@ def render(proc_dir: Path, out: Path, cfg) -> list[dict]:
     colab_help = f'index.html#{_pandoc_id(markdown2html_mistune(heads[0]))}' if heads else 'index.html'
     for pg in pages:
         nb, fm = pg['nb'], pg['fm']
-        _quarto_directives(nb, doc_url, {q['src']: q['file'] for q in pages})
+        _quarto_directives(nb, doc_url, {q['src']: q['file'] for q in pages}, None if published else cfg.git_url.rstrip('/'))
         nb.metadata['title'] = f"{pg['title'].replace('`', '')} – {cfg.title}"
         if published:                                                   # nbdev's badge: the notebook on GitHub, opened in Colab
             colab = f'https://colab.research.google.com/github/{cfg.user}/{cfg.repo}/blob/{cfg.branch}/{cfg.nbs_path.name}/{pg["src"]}'

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DEFAULT_PAGES = ['index.html', 'raft.html']
+TIMEOUT_S = int(os.environ.get('CHECK_DOCS_TIMEOUT', '180'))  # seconds per browser step
 
 def find_chromium() -> str | None:
     for c in (os.environ.get('CHROMIUM'), '/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')):
@@ -70,6 +71,7 @@ _MATHJAX_DONE = """() => new Promise(res => {
 
 def check_page(browser, url, shot: Path | None) -> dict:
     page = browser.new_page(viewport={'width': 1280, 'height': 900})
+    page.set_default_timeout(TIMEOUT_S * 1000)              # a shared, loaded machine can take a while to lay out a long page
     errors = []
     page.on('console', lambda m: m.type == 'error' and errors.append(f'console: {m.text}'))
     page.on('pageerror', lambda e: errors.append(f'pageerror: {e}'))
