@@ -5,12 +5,17 @@
 #   make compare RAFT vs PPO over 3 seeds (tables and figures into runs/compare and figures/)
 #   make reproduce PRESET=quick|cpu|gpu   every table and figure (raft_reproduce)
 #   make diffusion RAFT vs DDPO for a small diffusion model on 8×8 digits, 3 seeds (figures/diffusion_*.png)
+#   make docs    the documentation site in _docs/ from the notebooks (no Quarto needed; tools/build_docs.py)
+#   make check-docs  open the home and RAFT pages of _docs/ in headless chromium (apt-get install chromium):
+#                images, links, console; screenshots into _docs_shots/ (CHECK_ARGS=--all: every page)
+#   make lab     JupyterLab on nbs/ with the project's .venv as kernel (LAB_ARGS='--no-browser --port 8899' ...)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/default
 
 .PHONY: setup runtime bench align compare reproduce diffusion test export clean-run
+.PHONY: docs check-docs lab
 PRESET ?= cpu
 JOBS   ?= 2
 
@@ -51,3 +56,14 @@ test: setup
 
 export: setup
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/make_readme.py
+
+# The site, the browser check and JupyterLab (docs, check-docs, lab).
+docs: setup
+	$(BIN)/python tools/build_docs.py $(ARGS)
+
+check-docs: docs
+	$(BIN)/python tools/check_docs.py $(CHECK_ARGS)
+
+LAB_ARGS ?=
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=nbs $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_models.ipynb #ed40831f
 from __future__ import annotations
-import pathlib, sys
+import os, pathlib, sys
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
@@ -128,6 +128,7 @@ def response_logprobs(model, tokenizer, prompts, responses, batch_size: int = 64
 # %% ../nbs/03_models.ipynb #5ee14b05
 def interactive() -> bool:
     "A terminal or a notebook is watching (progress bars help); otherwise the output is a log file (they only clutter it)."
+    if os.environ.get('TQDM_DISABLE', '').lower() in ('1', 'true', 'yes'): return False   # e.g. a notebook executed to be committed
     return sys.stderr.isatty() or 'ipykernel' in sys.modules
 
 def progress(total=None, desc='', disable=False, **kw):

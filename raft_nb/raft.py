@@ -161,7 +161,8 @@ class Evaluator:
             with resident(self.ref) as ref:
                 m['kl'] = (response_logprobs(policy, tok, prompts, first)[0] - response_logprobs(ref, tok, prompts, first)[0]).mean().item()
         m['ppl'] = perplexity(policy, tok, prompts, self.chosen)
-        m.update(diversity(first))
+        from raft_nb.gem_diversity import gem_diversity      # the `evaluate` metric module (05a_gem_diversity)
+        m.update(gem_diversity(first))
         return m
 
 # %% ../nbs/07_raft.ipynb #08a19e1d

@@ -4,12 +4,13 @@
 
 # %% ../nbs/13_report.ipynb #b84388b4
 from __future__ import annotations
-import json, math, pathlib, statistics
+import json, math, pathlib, re, statistics
 import pandas as pd
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['mean_std', 'fmt_ms', 'interp', 'run_record', 'collect', 'final', 'write_table', 'band']
+__all__ = ['mean_std', 'fmt_ms', 'interp', 'run_record', 'collect', 'final', 'write_table', 'band', 'repo_root',
+           'report_sections', 'small_png', 'show_committed']
 
 # %% ../nbs/13_report.ipynb #b84388b7
 def mean_std(xs) -> tuple:
@@ -81,3 +82,44 @@ def band(ax, xs, Y, label, c, ls='-'):
     Y = np.array(Y, dtype=float); m = Y.mean(0)
     ax.plot(xs, m, ls, marker='o', ms=3, c=c, label=label)
     if len(Y) > 1: ax.fill_between(xs, Y.min(0), Y.max(0), color=c, alpha=.15)
+
+# %% ../nbs/13_report.ipynb #608efd3b
+def repo_root(start=None) -> pathlib.Path | None:
+    "The checkout holding `start` (default: the working directory): the nearest folder with `settings.ini` and `figures/`."
+    p = pathlib.Path(start or pathlib.Path.cwd()).resolve()
+    return next((d for d in (p, *p.parents) if (d / 'settings.ini').is_file() and (d / 'figures').is_dir()), None)
+
+def report_sections(text: str, titles=None) -> str:
+    "The `## ` sections of the Markdown `text` whose titles start with one of `titles` (every section when None)."
+    parts = [s for s in re.split(r'(?m)^(?=## )', text) if s.startswith('## ')]
+    return '\n'.join(s.rstrip() + '\n' for s in parts if titles is None or any(s[3:].startswith(t) for t in titles))
+
+def small_png(path, width: int = 1000, colors: int = 256) -> bytes:
+    "The PNG at `path` on white, scaled down to at most `width` pixels wide, in `colors` colours (a third of the bytes)."
+    import io
+    from PIL import Image
+    im = Image.open(path).convert('RGBA')
+    if im.width > width: im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+    flat = Image.new('RGB', im.size, 'white'); flat.paste(im, mask=im.getchannel('A'))
+    buf = io.BytesIO(); flat.quantize(colors, method=Image.Quantize.MEDIANCUT).save(buf, format='PNG', optimize=True)
+    return buf.getvalue()
+
+def show_committed(command: str, report: str | None = None, sections=None, figures=(), width: int = 1000, root=None) -> dict:
+    "Display the `sections` of `figures/REPORT` and the PNGs `figures/FIGURE`, as committed by `command`; returns what was shown."
+    from IPython.display import display, Markdown, Image
+    root = repo_root() if root is None else pathlib.Path(root)
+    shown = dict(tables=[], figures=[], missing=[])
+    display(Markdown(f"*Committed results of* `{command}` *(files in `figures/`; the command writes them again):*"))
+    if report is not None:
+        f = root / 'figures' / report if root else None
+        if f is not None and f.is_file():
+            display(Markdown(report_sections(f.read_text(encoding='utf-8'), sections))); shown['tables'].append(report)
+        else: shown['missing'].append(report)
+    for name in figures:
+        f = root / 'figures' / name if root else None
+        if f is not None and f.is_file(): display(Image(data=small_png(f, width), format='png')); shown['figures'].append(name)
+        else: shown['missing'].append(name)
+    if shown['missing']:
+        display(Markdown(f"Not found here: {', '.join(f'`figures/{m}`' for m in shown['missing'])} — they are in a checkout of the "
+                         f"repository, or run `{command}`."))
+    return shown
