@@ -171,7 +171,7 @@ def main(argv=None):
     tok = load_tokenizer(base / 'tokenizer') if base else get_tokenizer(cfg, parts, pathlib.Path(tempfile.mkdtemp()))[0]
     parts, _ = filter_prompts(parts, tok, cfg, lambda s: None)
     mc = cfg.model
-    if base: policy, rm_model, src = load_policy(base / 'sft', tok), load_reward_model(base / 'reward_model', tok), f'SFT model and reward model of {base}'
+    if base: policy, rm_model, src = load_policy(base / 'sft', tok), load_reward_model(base / 'reward_model', tok), f'SFT model and reward model of the `raft_align` run `{base.name}`'
     else:
         torch.manual_seed(0); policy = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions)
         rm_model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions, reward_model=True); src = 'random models of the default sizes'

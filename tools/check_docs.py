@@ -12,7 +12,7 @@ Usage: python tools/check_docs.py [--site _docs] [--pages index.html raft.html |
 Exit status 0 when every check passes.
 """
 from __future__ import annotations
-import argparse, functools, html.parser, json, os, shutil, sys, threading, urllib.error, urllib.request
+import argparse, functools, html.parser, json, os, shutil, sys, threading, time, urllib.error, urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
@@ -69,6 +69,15 @@ _MATHJAX_DONE = """() => new Promise(res => {
   if (!window.MathJax || !MathJax.Hub) return res(false);
   MathJax.Hub.Queue(() => res(true)); })"""
 
+def _settle(page, pending, quiet_s: float = 0.5) -> bool:
+    "Wait until no request has been in flight for `quiet_s` (MathJax loads its fonts and extensions on demand)."
+    end, busy = time.time() + TIMEOUT_S, time.time()
+    while time.time() < end:
+        if pending: busy = time.time()
+        elif time.time() - busy >= quiet_s: return True
+        page.wait_for_timeout(100)
+    return False
+
 def check_page(browser, url, shot: Path | None) -> dict:
     page = browser.new_page(viewport={'width': 1280, 'height': 900})
     page.set_default_timeout(TIMEOUT_S * 1000)              # a shared, loaded machine can take a while to lay out a long page
@@ -77,10 +86,13 @@ def check_page(browser, url, shot: Path | None) -> dict:
     page.on('pageerror', lambda e: errors.append(f'pageerror: {e}'))
     page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url} {r.failure}'))
     page.on('response', lambda r: r.status >= 400 and errors.append(f'HTTP {r.status}: {r.url}'))
+    pending = set()                                         # requests in flight (Playwright's own networkidle fires once:
+    page.on('request', lambda r: pending.add(r))            # after MathJax's late requests it may never fire again)
+    page.on('requestfinished', lambda r: pending.discard(r)); page.on('requestfailed', lambda r: pending.discard(r))
     resp = page.goto(url, wait_until='networkidle')
     if resp is None or resp.status != 200: errors.append(f'page: HTTP {resp.status if resp else None}')
     mathjax = page.evaluate(_MATHJAX_DONE)
-    page.wait_for_load_state('networkidle')                 # MathJax loads its fonts and extensions on demand
+    if not _settle(page, pending): errors.append(f'requests still in flight after {TIMEOUT_S}s: {sorted(r.url for r in pending)[:5]}')
     imgs = page.evaluate("""() => Array.from(document.images).map(i => (
         {src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth}))""")
     hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
