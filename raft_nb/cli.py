@@ -77,13 +77,16 @@ def _start(a):
     quiet_libraries()
     return default_accelerator()
 
+def _log(acc): return print if acc.is_main_process else (lambda *x: None)   # one process logs
+
 def raft_align(argv=None):
     "SFT → reward model → RAFT (Dong et al. 2023), resumable."
     a, cfg = parse_run(argv, 'raft_align', raft_align.__doc__, RAFTConfig)
     def run():
         acc = _start(a)
         from raft_nb.pipeline import align
-        align(cfg, a.out, a.resume, accelerator=acc, log=print if acc.is_main_process else (lambda *x: None), base=a.base)
+        align(cfg, a.out, a.resume, accelerator=acc, log=_log(acc), base=a.base)
+        acc.wait_for_everyone()                          # several processes: none leaves while another still writes
     finish('raft_align', run)
 
 def raft_ppo(argv=None):
@@ -92,7 +95,8 @@ def raft_ppo(argv=None):
     def run():
         acc = _start(a)
         from raft_nb.ppo import ppo_align
-        ppo_align(cfg, a.out, a.resume, accelerator=acc, base=a.base)
+        ppo_align(cfg, a.out, a.resume, accelerator=acc, log=_log(acc), base=a.base)
+        acc.wait_for_everyone()
     finish('raft_ppo', run)
 
 # %% ../nbs/21_cli.ipynb #c1100011

@@ -110,7 +110,8 @@ def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathli
                  decoupled: bool = False):
     "The reward function: the gold reward, a reward model given by path, or one trained here on `pairs` (`decoupled`: read per call)."
     c, seed = cfg.rm, cfg.algo.seed
-    scorer = lambda d, t: LazyRewardModel(d, t) if decoupled else RewardModel(load_reward_model(d, t), t)
+    dev = (accelerator or default_accelerator()).device                  # this process's device (several GPUs: its own)
+    scorer = lambda d, t: LazyRewardModel(d, t, device=dev) if decoupled else RewardModel(load_reward_model(d, t).to(dev), t)
     if c.reward == 'gold': return gold_reward, dict(kind='gold')
     if c.reward != 'learned':
         rm = scorer(c.reward, load_tokenizer(c.reward))
@@ -132,7 +133,7 @@ def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathli
     if cfg.data.dataset is None:   # the labels' own agreement with the gold reward: the best a reward model can do on average
         m['label_gold_agreement'] = sum(a > b for a, b in zip(gold_reward(held['prompt'], held['chosen']), gold_reward(held['prompt'], held['rejected']))) / len(held)
     commit_phase(d, rm, tok, m, accelerator)
-    if decoupled: del rm, fn; fn = LazyRewardModel(d, tok)       # from now on in memory only while it scores
+    if decoupled: del rm, fn; fn = LazyRewardModel(d, tok, device=dev)   # from now on in memory only while it scores
     log(f"reward model: pairwise accuracy {m['accuracy']:.3f} on {len(held)} held-out pairs (train {m['train_accuracy']:.3f}) ({m['wall_time']:.0f}s)")
     return fn, m
 
@@ -333,6 +334,6 @@ def sft_best_of_k(cfg: RunConfig, out, resume=False, base=None, log=print, Ks=(1
         rows.append(dict(K=k, reward=rk.max(-1).values.mean().item(),
                          gold_by_reward_model=None if g is None else gk.gather(-1, pick).mean().item(),
                          gold_by_gold=None if g is None else gk.max(-1).values.mean().item()))
-    write_atomic(pathlib.Path(out) / 'summary.json', json.dumps(dict(method='bestofk', rows=rows), indent=1))
+    if run.acc.is_main_process: write_atomic(pathlib.Path(out) / 'summary.json', json.dumps(dict(method='bestofk', rows=rows), indent=1))
     log('SFT best-of-K: ' + ', '.join(f"K={x['K']}: RM {x['reward']:.3f}" + ('' if g is None else f" gold {x['gold_by_reward_model']:.3f}") for x in rows))
     return rows

@@ -14,11 +14,12 @@ from .models import checked_rewards, load_policy, load_reward_model, default_acc
 from .training import disable_dropout, with_lora, is_lora, reference_model, load_adapter
 from .metrics import distinct_n
 from .loop import raft_loop, stage_seed, draw_prompts
-from .raft import generate_ids, Evaluator
+from .raft import generate_ids, Evaluator, my_prompts, gather_rows
 
 # %% auto #0
-__all__ = ['pack_rollout', 'token_logprobs', 'token_values', 'masked_mean', 'masked_whiten', 'token_rewards', 'gae', 'ppo_losses',
-           'AdaptiveKL', 'ppo_step', 'optimizers', 'run_ppo', 'make_critic', 'ppo_align']
+__all__ = ['pack_rollout', 'token_logprobs', 'token_values', 'masked_mean', 'all_sum', 'masked_whiten', 'token_rewards', 'gae',
+           'ppo_losses', 'AdaptiveKL', 'ppo_step', 'all_sum_grads', 'broadcast_params', 'optimizers', 'run_ppo',
+           'make_critic', 'ppo_align']
 
 # %% ../nbs/09_ppo.ipynb #5b8ba0ad
 def pack_rollout(prompt_ids: list[list[int]], response_ids: list[list[int]], pad_id: int) -> dict:
@@ -48,9 +49,15 @@ def token_values(critic, batch: dict) -> torch.Tensor:
 # %% ../nbs/09_ppo.ipynb #35d45414
 def masked_mean(x, mask): return (x * mask).sum() / mask.sum().clamp(min=1)
 
-def masked_whiten(x, mask, shift_mean: bool = True):
-    "Normalise `x` to unit variance over `mask` (and zero mean if `shift_mean`)."
-    mu = masked_mean(x, mask); var = masked_mean((x - mu) ** 2, mask)
+def all_sum(x: torch.Tensor, accelerator=None) -> torch.Tensor:
+    "`x` summed over the processes, in place (one process: `x` itself)."
+    if accelerator is not None and accelerator.num_processes > 1: torch.distributed.all_reduce(x)
+    return x
+
+def masked_whiten(x, mask, shift_mean: bool = True, accelerator=None):
+    "Normalise `x` to unit variance over `mask` (and zero mean if `shift_mean`) — over every process's rows."
+    n = all_sum(mask.sum(), accelerator).clamp(min=1)
+    mu = all_sum((x * mask).sum(), accelerator) / n; var = all_sum(((x - mu) ** 2 * mask).sum(), accelerator) / n
     y = (x - mu) * torch.rsqrt(var + 1e-8)
     return (y if shift_mean else y + mu) * mask
 
@@ -96,41 +103,74 @@ class AdaptiveKL:
 def ppo_step(policy, ref, critic, opt_policy, opt_critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, beta: float,
              seed: int, accelerator=None, desc='rollout', gen_batch_size: int = 64) -> tuple[dict, dict]:
     "One PPO iteration on `prompts`: rollout, rewards, GAE, `ppo_epochs` of minibatch updates. Returns (samples, stats)."
-    dev = next(policy.parameters()).device
-    resp = [r[0] for r in generate_ids(policy, tokenizer, prompts, 1, cfg.lam, cfg.max_new_tokens, gen_batch_size, seed, accelerator, desc=desc)]
+    acc = accelerator or default_accelerator(); W = acc.num_processes
+    dev, B = next(policy.parameters()).device, len(prompts)
+    mine = my_prompts(B, gen_batch_size, acc)              # several processes: each rolls out (and keeps) its share of the prompts
+    resp = [r[0] for r in generate_ids(policy, tokenizer, prompts, 1, cfg.lam, cfg.max_new_tokens, gen_batch_size, seed, acc,
+                                       desc=desc, gather=False)]
+    local = [prompts[i] for i in mine]
     texts = tokenizer.batch_decode(resp, skip_special_tokens=True)
-    score = checked_rewards(reward_fn, prompts, texts).float()
+    score = checked_rewards(reward_fn, local, texts).float()
     cut = torch.tensor([tokenizer.eos_token_id not in r for r in resp])
     score = score - cfg.missing_eos_penalty * cut
-    batch = {k: v.to(dev) for k, v in pack_rollout(tokenizer(list(prompts), add_special_tokens=False)['input_ids'], resp, tokenizer.pad_token_id).items()}
+    batch = {k: v.to(dev) for k, v in pack_rollout(tokenizer(local, add_special_tokens=False)['input_ids'], resp, tokenizer.pad_token_id).items()}
     m = batch['mask']
     with torch.no_grad():
         policy.eval(); critic.eval()
         old_lp, ref_lp, old_v = token_logprobs(policy, batch, cfg.lam) * m, token_logprobs(ref, batch, cfg.lam) * m, token_values(critic, batch) * m
         rewards, kl = token_rewards(score.to(dev), old_lp, ref_lp, m, beta)
-        if cfg.whiten_rewards: rewards = masked_whiten(rewards, m, shift_mean=False)
+        if cfg.whiten_rewards: rewards = masked_whiten(rewards, m, shift_mean=False, accelerator=acc)
         adv, ret = gae(rewards, old_v, m, cfg.gamma, cfg.lam_gae)
-        adv = masked_whiten(adv, m)
+        adv = masked_whiten(adv, m, accelerator=acc)
     policy.train(); critic.train()
+    row = {i: k for k, i in enumerate(mine)}               # a prompt's row in this process's rollout
     g, logs = torch.Generator().manual_seed(seed), []
     for _ in range(cfg.ppo_epochs):
-        for idx in torch.randperm(len(prompts), generator=g).split(cfg.mini_batch):
-            n = int(batch['attention_mask'][idx].sum(1).max())         # trim the minibatch's right padding
-            mb = {k: v[idx, :n] for k, v in batch.items()}; mb['mask'] = batch['mask'][idx, :n - 1]
-            sl = lambda x: x[idx, :n - 1]
-            pg, vf, st = ppo_losses(token_logprobs(policy, mb, cfg.lam), sl(old_lp), sl(adv), token_values(critic, mb),
-                                    sl(old_v), sl(ret), mb['mask'], cfg.clip, cfg.vf_clip)
+        for perm in torch.randperm(B, generator=g).split(cfg.mini_batch):    # the minibatches of one process, over all processes
+            idx = torch.tensor([row[i] for i in perm.tolist() if i in row], dtype=torch.long)
             opt_policy.zero_grad(); opt_critic.zero_grad()
-            (pg + cfg.vf_coef * vf).backward()
+            if len(idx):
+                n = int(batch['attention_mask'][idx].sum(1).max())         # trim the minibatch's right padding
+                mb = {k: v[idx, :n] for k, v in batch.items()}; mb['mask'] = batch['mask'][idx, :n - 1]
+                sl = lambda x: x[idx, :n - 1]
+                pg, vf, st = ppo_losses(token_logprobs(policy, mb, cfg.lam), sl(old_lp), sl(adv), token_values(critic, mb),
+                                        sl(old_v), sl(ret), mb['mask'], cfg.clip, cfg.vf_clip)
+            if W == 1:
+                (pg + cfg.vf_coef * vf).backward()
+                logs.append(dict(policy_loss=pg.item(), value_loss=vf.item(), **st))
+            else:                                          # the minibatch's token mean over every process's share of it
+                tokens = mb['mask'].sum() if len(idx) else torch.zeros((), device=dev)
+                w = tokens / all_sum(tokens.clone(), acc).clamp(min=1)
+                if len(idx): ((pg + cfg.vf_coef * vf) * w).backward()
+                all_sum_grads(policy, acc); all_sum_grads(critic, acc)
+                v = torch.tensor([pg.item(), vf.item(), st['clipfrac'], st['approx_kl']] if len(idx) else [0.0] * 4, device=dev)
+                v = all_sum(v * w, acc).tolist()
+                logs.append(dict(policy_loss=v[0], value_loss=v[1], clipfrac=v[2], approx_kl=v[3]))
             torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
             torch.nn.utils.clip_grad_norm_(critic.parameters(), cfg.max_grad_norm)
             opt_policy.step(); opt_critic.step()
-            logs.append(dict(policy_loss=pg.item(), value_loss=vf.item(), **st))
     policy.eval(); critic.eval()
     stats = {k: sum(l[k] for l in logs) / len(logs) for k in logs[0]}
-    stats.update(score=score.mean().item(), kl=kl.sum(1).mean().item(), response_tokens=m.sum(1).mean().item(),
-                 cut_off=cut.float().mean().item())
-    return dict(prompt=list(prompts), response=texts, reward=score.tolist()), stats
+    if W == 1:
+        stats.update(score=score.mean().item(), kl=kl.sum(1).mean().item(), response_tokens=m.sum(1).mean().item(),
+                     cut_off=cut.float().mean().item())
+    else:                                                  # means over the whole rollout
+        tot = all_sum(torch.stack([score.to(dev).sum(), kl.sum(), m.sum(), cut.float().to(dev).sum()]).float(), acc) / B
+        stats.update(zip(['score', 'kl', 'response_tokens', 'cut_off'], tot.tolist()))
+    local, texts, scores = gather_rows(acc, mine, local, texts, score.tolist())
+    return dict(prompt=local, response=texts, reward=scores), stats
+
+def all_sum_grads(model, accelerator=None):
+    "Sum the gradients of `model`'s trainable parameters over the processes, in one all-reduce (a missing one counts as zero)."
+    ps = [p for p in model.parameters() if p.requires_grad]
+    flat = all_sum(torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).flatten() for p in ps]), accelerator)
+    for p, gr in zip(ps, flat.split([p.numel() for p in ps])): p.grad = gr.view_as(p)
+
+def broadcast_params(model, accelerator=None):
+    "Make every process's copy of `model` the main process's (parameters and buffers)."
+    if accelerator is None or accelerator.num_processes == 1: return model
+    for t in [*model.parameters(), *model.buffers()]: torch.distributed.broadcast(t.data, 0)
+    return model
 
 def optimizers(policy, critic, cfg: PPOConfig):
     "AdamW for the policy and the critic (ε = 1e-5, no weight decay, as in the RLHF-PPO details)."
@@ -142,10 +182,12 @@ def optimizers(policy, critic, cfg: PPOConfig):
 def run_ppo(policy, critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, out, evaluator: Evaluator, accelerator=None,
             log=print, gen_batch_size: int = 64, tc: TrainConfig | None = None) -> tuple:
     "Run (or resume) PPO stages 1..cfg.stages in `out`, training on `reward_fn`; returns (policy, metrics rows)."
-    acc = accelerator or default_accelerator()
-    if acc.num_processes > 1: raise ValueError("PPO here runs in a single process; launch it without accelerate/torchrun")
+    acc = accelerator or default_accelerator(); W = acc.num_processes
+    for name, v in (('rollout_batch', cfg.rollout_batch), ('gen_batch_size', gen_batch_size)):
+        if v < W: raise ValueError(f"config field {name!r} = {v} is smaller than the number of processes ({W}): each needs a share")
     policy, critic = disable_dropout(policy).to(acc.device), disable_dropout(critic).to(acc.device)
     policy, critic = with_lora(policy, tc), with_lora(critic, tc)      # with `tc.lora_r`: adapters on both
+    policy, critic = broadcast_params(policy, acc), broadcast_params(critic, acc)   # several processes: one start
     ref = reference_model(policy)                                      # the adapter off (LoRA), or a frozen copy
     if evaluator.ref is None: evaluator = dataclasses.replace(evaluator, ref=ref)
     kl_ctl = AdaptiveKL(cfg.beta, cfg.target_kl, cfg.kl_horizon)
@@ -153,7 +195,7 @@ def run_ppo(policy, critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, out, 
 
     def stage(policy, t, seed):
         logs, samples = [], dict(prompt=[], response=[], reward=[])
-        for j in progress(cfg.rollouts_per_stage, f'stage {t}: PPO steps', iterable=range(cfg.rollouts_per_stage)):
+        for j in progress(cfg.rollouts_per_stage, f'stage {t}: PPO steps', disable=not acc.is_main_process, iterable=range(cfg.rollouts_per_stage)):
             s = seed * 1000 + j
             smp, st = ppo_step(policy, ref, critic, opt_policy, opt_critic, tokenizer, reward_fn, draw_prompts(prompts, cfg.rollout_batch, s),
                                cfg, kl_ctl.value, s, acc, desc=f'stage {t}: rollout {j + 1}', gen_batch_size=gen_batch_size)

@@ -15,14 +15,16 @@ from .metrics import diversity, distinct_n, perplexity
 from .loop import raft_loop, stage_seed, draw_prompts
 
 # %% auto #0
-__all__ = ['sample_ids', 'generate_ids', 'generate', 'select', 'ranking_scores', 'raft_stage', 'pairwise_agreement', 'Evaluator',
-           'run_raft']
+__all__ = ['sample_ids', 'shares', 'my_prompts', 'gather_rows', 'generate_ids', 'generate', 'select', 'ranking_scores',
+           'raft_stage', 'pairwise_agreement', 'Evaluator', 'run_raft']
 
 # %% ../nbs/07_raft.ipynb #88f94052
 @torch.no_grad()
 def sample_ids(model, input_ids, attention_mask, K: int, temperature: float | None, max_new_tokens: int, eos: int,
-               generator: torch.Generator) -> list[list[int]]:
-    "K responses per left-padded prompt (rows in order: prompt 0's K, prompt 1's K, …), each up to and including EOS."
+               generator: torch.Generator, share: tuple[int, int] | None = None) -> list[list[int]]:
+    """K responses per left-padded prompt (rows in order: prompt 0's K, prompt 1's K, …), each up to and including EOS.
+    `share=(first, n)`: these prompts are prompts `first`… of a chunk of `n` whose draws `generator` makes (several processes)."""
+    first, n_draw = (0, len(input_ids)) if share is None else share
     pos = (attention_mask.cumsum(1) - 1).clamp(min=0)
     out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=pos, use_cache=True, logits_to_keep=1)
     cache = out.cache
@@ -31,7 +33,7 @@ def sample_ids(model, input_ids, attention_mask, K: int, temperature: float | No
     nxt = pos[:, -1].repeat_interleave(K, 0) + 1
     n = len(logits); alive = torch.arange(n); seqs = [[] for _ in range(n)]
     for t in range(max_new_tokens):
-        u = torch.rand(n, generator=generator)[alive].to(logits.device)      # one draw per row, running or not
+        u = torch.rand(n_draw * K, generator=generator)[first * K:first * K + n][alive].to(logits.device)   # one per row, running or not
         if temperature is None: tok = logits.argmax(-1)                       # greedy (for tests)
         else:
             cdf = torch.softmax(logits.float() / temperature, -1).cumsum(-1)
@@ -47,34 +49,51 @@ def sample_ids(model, input_ids, attention_mask, K: int, temperature: float | No
         logits, nxt = out.logits[:, -1], nxt + 1
     return seqs
 
+def shares(n: int, batch_size: int, accelerator=None) -> list[tuple[int, int, int]]:
+    "(chunk start, first, end) of the prompts this process samples: its contiguous part of every chunk of `batch_size`."
+    W, r = (1, 0) if accelerator is None else (accelerator.num_processes, accelerator.process_index)
+    return [(c, c + m * r // W, c + m * (r + 1) // W) for c in range(0, n, batch_size) for m in [min(batch_size, n - c)]]
+
+def my_prompts(n: int, batch_size: int, accelerator=None) -> list[int]:
+    "The indices, in order, of the prompts (of `n`) that this process samples."
+    return [i for _, lo, hi in shares(n, batch_size, accelerator) for i in range(lo, hi)]
+
+def gather_rows(accelerator, index: list[int], *cols: list) -> tuple[list, ...]:
+    "Columns of this process's rows (at positions `index`), gathered from every process and put in order (one process: as given)."
+    if accelerator is None or accelerator.num_processes == 1: return cols
+    rows = sorted(gather_object(list(zip(index, *cols))))
+    return tuple([r[k + 1] for r in rows] for k in range(len(cols)))
+
 def generate_ids(model, tokenizer, prompts, K: int = 1, temperature: float | None = 1.0, max_new_tokens: int = 48,
-                 batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[list[int]]]:
-    "K sampled responses for each prompt, as token ids up to and including the first EOS (if one came)."
+                 batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling', gather: bool = True) -> list[list[list[int]]]:
+    "K sampled responses for each prompt, as token ids up to and including the first EOS (if one came); `gather=False`: this process's prompts only."
     acc = accelerator or default_accelerator()
     model.eval(); model.to(acc.device)
     L, eos, prompts = context_length(model), tokenizer.eos_token_id, list(prompts)
-    chunks = list(range(0, len(prompts), batch_size))
-    mine, done = chunks[acc.process_index::acc.num_processes], []
+    done = []
     tokenizer.padding_side = 'left'
     try:
-        for c in progress(desc=desc, disable=not acc.is_local_main_process, iterable=mine):
-            enc = tokenizer(prompts[c:c + batch_size], return_tensors='pt', padding=True, add_special_tokens=False).to(acc.device)
+        for c, lo, hi in progress(desc=desc, disable=not acc.is_local_main_process, iterable=shares(len(prompts), batch_size, acc)):
+            enc = tokenizer(prompts[c:c + batch_size], return_tensors='pt', padding=True, add_special_tokens=False)
             n = enc['input_ids'].shape[1]
-            if n + max_new_tokens > L:
+            if n + max_new_tokens > L:                                        # checked on the whole chunk: every process stops
                 j = int(enc['attention_mask'].sum(1).argmax())
                 raise ValueError(f"prompt {prompts[c + j][:60]!r}… has {int(enc['attention_mask'][j].sum())} tokens; with "
                                  f"max_new_tokens={max_new_tokens} it exceeds the model's context of {L}")
+            if lo == hi: continue
+            att = enc['attention_mask'][lo - c:hi - c]; w = int(att.sum(1).max())   # this process's rows, less the padding they share
+            ids, att = enc['input_ids'][lo - c:hi - c, n - w:].to(acc.device), att[:, n - w:].to(acc.device)
             g = torch.Generator().manual_seed(seed * 1_000_003 + c)           # the chunk's own seed: any process samples the same
-            rows = sample_ids(model, enc['input_ids'], enc['attention_mask'], K, temperature, max_new_tokens, eos, g)
-            done.append((c, [rows[j * K:(j + 1) * K] for j in range(len(rows) // K)]))
+            rows = sample_ids(model, ids, att, K, temperature, max_new_tokens, eos, g, share=(lo - c, len(enc['input_ids'])))
+            done += [(lo + j, rows[j * K:(j + 1) * K]) for j in range(hi - lo)]
     finally: tokenizer.padding_side = 'right'
-    if acc.num_processes > 1: done = gather_object(done)
-    return [row for _, rows in sorted(done) for row in rows]
+    if gather and acc.num_processes > 1: done = gather_object(done)
+    return [row for _, row in sorted(done)]
 
 def generate(model, tokenizer, prompts, K: int = 1, temperature: float | None = 1.0, max_new_tokens: int = 48,
-             batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling') -> list[list[str]]:
-    "K sampled responses (text, without EOS) for each prompt."
-    ids = generate_ids(model, tokenizer, prompts, K, temperature, max_new_tokens, batch_size, seed, accelerator, desc)
+             batch_size: int = 64, seed: int = 0, accelerator=None, desc: str = 'sampling', gather: bool = True) -> list[list[str]]:
+    "K sampled responses (text, without EOS) for each prompt (`gather=False`: for this process's prompts, `my_prompts`)."
+    ids = generate_ids(model, tokenizer, prompts, K, temperature, max_new_tokens, batch_size, seed, accelerator, desc, gather)
     return [tokenizer.batch_decode(row, skip_special_tokens=True) for row in ids]
 
 # %% ../nbs/07_raft.ipynb #e18daf17
@@ -96,18 +115,23 @@ def ranking_scores(rewards, logp=None, logp_ref=None, beta: float = 0.0):
 def raft_stage(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, seed: int, ref=None, accelerator=None, desc='stage',
                gen_batch_size: int = 64, tc: TrainConfig | None = None, park_dir=None):
     "One RAFT stage on `prompts`: sample K each at temperature λ, rank, fine-tune on the kept set."
-    b, K = len(prompts), cfg.K
-    ys = generate(policy, tokenizer, prompts, K, cfg.lam, cfg.max_new_tokens, gen_batch_size, seed, accelerator, desc=f'{desc}: sampling')
-    xs = [p for p in prompts for _ in range(K)]; ys = [y for row in ys for y in row]
-    lp = lp0 = None
+    acc, b, K = accelerator or default_accelerator(), len(prompts), cfg.K
+    if cfg.beta > 0 and ref is None: raise ValueError("beta > 0 needs the initial model π₀ (ref) for the KL-regularised ranking")
+    mine = my_prompts(b, gen_batch_size, acc)             # several processes: each samples and scores its share of the b prompts
+    ys = generate(policy, tokenizer, prompts, K, cfg.lam, cfg.max_new_tokens, gen_batch_size, seed, acc, desc=f'{desc}: sampling', gather=False)
+    xs = [prompts[i] for i in mine for _ in range(K)]; ys = [y for row in ys for y in row]
+    cols = []
     if cfg.beta > 0:
-        if ref is None: raise ValueError("beta > 0 needs the initial model π₀ (ref) for the KL-regularised ranking")
-        lp = response_logprobs(policy, tokenizer, xs, ys)[0].view(b, K).double()
+        cols.append(response_logprobs(policy, tokenizer, xs, ys)[0].tolist())
         if park_dir is not None and not is_lora(policy): park(policy, park_dir)      # decoupled: π₀ replaces the policy
-        with resident(ref): lp0 = response_logprobs(ref, tokenizer, xs, ys)[0].view(b, K).double()
+        with resident(ref): cols.append(response_logprobs(ref, tokenizer, xs, ys)[0].tolist())
     if park_dir is not None and getattr(policy, 'parked_at', None) is None: park(policy, park_dir)
-    rewards = checked_rewards(reward_fn, xs, ys).view(b, K)                           # (a lazy reward model: alone in memory)
+    cols.insert(0, checked_rewards(reward_fn, xs, ys).tolist())                     # (a lazy reward model: alone in memory)
     if park_dir is not None: unpark(policy)
+    by_prompt = lambda v: [v[j * K:(j + 1) * K] for j in range(len(mine))]
+    ys, *cols = gather_rows(acc, mine, *map(by_prompt, [ys, *cols]))                  # every process: the whole b × K
+    xs, ys = [p for p in prompts for _ in range(K)], [y for row in ys for y in row]
+    rewards, lp, lp0 = [torch.tensor(c, dtype=torch.float64) for c in cols] + [None] * (3 - len(cols))
     keep = select(ranking_scores(rewards, lp, lp0, cfg.beta), cfg.ranking)
     kx = [x for x, k in zip(xs, keep.flatten()) if k]; ky = [y for y, k in zip(ys, keep.flatten()) if k]
     policy, losses = sft(policy, tokenizer, kx, ky, cfg.epochs, cfg.lr, cfg.batch_size, seed, tc, desc=f'{desc}: fine-tuning')
@@ -145,17 +169,19 @@ class Evaluator:
 
     def __call__(self, policy, seed: int = 0, n: int | None = None) -> dict:
         "Test metrics of `policy`: `n` (default `cfg.eval_best_of`) samples per prompt at temperature `cfg.eval_lam`."
-        tok, prompts, n = self.tokenizer, self.prompts, n or self.cfg.eval_best_of
-        ys = generate(policy, tok, prompts, n, self.cfg.eval_lam, self.max_new_tokens, self.gen_batch_size, seed, self.accelerator, desc='evaluating')
-        xs = [p for p in prompts for _ in range(n)]; flat = [y for row in ys for y in row]
-        r = checked_rewards(self.reward_fn, xs, flat).view(-1, n)
+        tok, prompts, n, acc = self.tokenizer, self.prompts, n or self.cfg.eval_best_of, self.accelerator or default_accelerator()
+        mine = my_prompts(len(prompts), self.gen_batch_size, acc)           # each process samples and scores its share
+        ys = generate(policy, tok, prompts, n, self.cfg.eval_lam, self.max_new_tokens, self.gen_batch_size, seed, acc, desc='evaluating', gather=False)
+        xs = [prompts[i] for i in mine for _ in range(n)]; flat = [y for row in ys for y in row]
+        fns = [self.reward_fn] + ([self.gold_fn] if self.gold_fn is not None else [])
+        fns += [self.train_fn] if self.gold_fn is not None and self.train_fn is not None else []
+        ys, *scores = gather_rows(acc, mine, ys, *[checked_rewards(f, xs, flat).view(-1, n).tolist() for f in fns])
+        r, g, tr = [torch.tensor(s, dtype=torch.float64) for s in scores] + [None] * (3 - len(scores))
         m = dict(reward=r.mean().item(), reward_std=r.std().item())
-        if self.gold_fn is not None:
-            g = checked_rewards(self.gold_fn, xs, flat).view(-1, n)
+        if g is not None:
             m.update(gold=g.mean().item(), gold_std=g.std().item(), gold_best_of_n=g.max(1).values.mean().item(),
                      gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item(),
-                     agreement=pairwise_agreement(r if self.train_fn is None else
-                                                  checked_rewards(self.train_fn, xs, flat).view(-1, n), g))
+                     agreement=pairwise_agreement(r if tr is None else tr, g))
         first = [row[0] for row in ys]
         if self.ref is not None:
             with resident(self.ref) as ref:
