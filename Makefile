@@ -40,3 +40,8 @@ test: setup
 
 export: setup
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/make_readme.py
+
+# make memory   peak memory of one RAFT stage against one PPO iteration at equal samples (figures/memory.md, memory.png; ARGS=--quick: tiny models)
+.PHONY: memory
+memory: setup
+	$(BIN)/python tools/memory_bench.py $(ARGS)

@@ -131,18 +131,22 @@ class Evaluator:
     gold_fn: object = None
     ref: object = None                       # π₀, for the KL
     accelerator: object = None
+    park_dir: object = None                  # decoupled: the policy waits here while the reward function scores
 
     def __call__(self, policy, seed: int = 0, n: int | None = None) -> dict:
         "Test metrics of `policy`: `n` (default `cfg.eval_best_of`) samples per prompt at temperature `cfg.eval_lam`."
         tok, prompts, n = self.tokenizer, self.prompts, n or self.cfg.eval_best_of
         ys = generate(policy, tok, prompts, n, self.cfg.eval_lam, self.max_new_tokens, self.gen_batch_size, seed, self.accelerator, desc='evaluating')
         xs = [p for p in prompts for _ in range(n)]; flat = [y for row in ys for y in row]
+        parked = self.park_dir is not None and getattr(policy, 'parked_at', None) is None
+        if parked: park(policy, self.park_dir)                         # (a lazy reward model: alone in memory)
         r = checked_rewards(self.reward_fn, xs, flat).view(-1, n)
         m = dict(reward=r.mean().item(), reward_std=r.std().item())
         if self.gold_fn is not None:
             g = checked_rewards(self.gold_fn, xs, flat).view(-1, n)
             m.update(gold=g.mean().item(), gold_std=g.std().item(), gold_best_of_n=g.max(1).values.mean().item(),
                      gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item())
+        if parked: unpark(policy)
         first = [row[0] for row in ys]
         if self.ref is not None:
             with resident(self.ref) as ref:
@@ -161,6 +165,7 @@ def run_raft(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, out, evalua
     parked = pathlib.Path(out) / 'parked' if is_decoupled(tc, policy) else None
     if parked is not None and not is_lora(policy): park(ref, parked / 'reference')   # on disk except when it is used
     if evaluator.ref is None: evaluator = dataclasses.replace(evaluator, ref=ref)
+    if parked is not None and evaluator.park_dir is None: evaluator = dataclasses.replace(evaluator, park_dir=parked / 'policy')
     ev = lambda pol, t: evaluator(pol, seed=stage_seed(cfg.seed, t) + 1)
     stage = lambda pol, t, s: raft_stage(pol, tokenizer, reward_fn, draw_prompts(prompts, cfg.b, s), cfg, s, ref, acc,
                                          desc=f'stage {t}', gen_batch_size=gen_batch_size, tc=tc,
