@@ -73,3 +73,8 @@ lab: setup
 .PHONY: gpu-check
 gpu-check: setup
 	PYTHON=$(BIN)/python tools/gpu_check.sh runs/gpu_check $(ARGS)
+
+# make memory   peak memory of one RAFT stage against one PPO iteration at equal samples (figures/memory.md, memory.png; ARGS=--quick: tiny models)
+.PHONY: memory
+memory: setup
+	$(BIN)/python tools/memory_bench.py $(ARGS)

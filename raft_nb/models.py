@@ -19,8 +19,8 @@ hf_logging.set_verbosity_error()
 # %% auto #0
 __all__ = ['EOS', 'PAD', 'train_tokenizer', 'tiny_gpt2', 'check_model_source', 'load_tokenizer', 'load_policy',
            'load_reward_model', 'context_length', 'encode_pairs', 'collate', 'length_batches', 'response_logprobs',
-           'interactive', 'progress', 'quiet_libraries', 'default_accelerator', 'rm_scores', 'RewardModel',
-           'LazyRewardModel', 'pairwise_accuracy', 'reward_name', 'checked_rewards']
+           'interactive', 'progress', 'quiet_libraries', 'default_accelerator', 'release_memory', 'rm_scores',
+           'RewardModel', 'LazyRewardModel', 'pairwise_accuracy', 'reward_name', 'checked_rewards']
 
 # %% ../nbs/03_models.ipynb #0ab359e7
 EOS, PAD = '<|endoftext|>', '<|pad|>'
@@ -118,7 +118,8 @@ def response_logprobs(model, tokenizer, prompts, responses, batch_size: int = 64
     lps, ns = torch.zeros(len(enc)), torch.zeros(len(enc), dtype=torch.long)
     for idx in length_batches([len(e['input_ids']) for e in enc], batch_size):
         b = {k: v.to(dev) for k, v in collate([enc[i] for i in idx], tokenizer.pad_token_id).items()}
-        logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], position_ids=b['position_ids']).logits[:, :-1].float()
+        logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], position_ids=b['position_ids'],
+                       use_cache=False).logits[:, :-1].float()                # no KV cache: nothing follows this pass
         lab = b['labels'][:, 1:]
         mask = lab != -100
         lp = torch.gather(F.log_softmax(logits, -1), 2, lab.clamp(min=0).unsqueeze(-1)).squeeze(-1)
@@ -144,6 +145,15 @@ def quiet_libraries():
 def default_accelerator() -> Accelerator:
     return Accelerator(cpu=not torch.cuda.is_available())
 
+# %% ../nbs/03_models.ipynb #00f98ff3
+def release_memory(collect: bool = True) -> bool:
+    "Return free memory to the OS (glibc `malloc_trim`, CUDA's cache), after collecting garbage; True if the heap was trimmed."
+    import ctypes, gc
+    if collect: gc.collect()                                 # what only the cycle collector frees (a few tenths of a second)
+    if torch.cuda.is_available(): torch.cuda.empty_cache()
+    try: return bool(ctypes.CDLL(None).malloc_trim(0))
+    except (OSError, AttributeError): return False          # not glibc (macOS, musl): nothing to trim
+
 # %% ../nbs/03_models.ipynb #fc18d76e
 def _rm_batch(tokenizer, prompts, responses, max_len):
     texts = [p + r for p, r in zip(prompts, responses, strict=True)]
@@ -153,7 +163,7 @@ def _rm_batch(tokenizer, prompts, responses, max_len):
 def rm_scores(model, input_ids, attention_mask) -> torch.Tensor:
     "One score per right-padded sequence (read at its last real token), with explicit position ids."
     pos = torch.arange(input_ids.shape[1], device=input_ids.device).expand_as(input_ids)
-    return model(input_ids=input_ids, attention_mask=attention_mask, position_ids=pos).logits.squeeze(-1).float()
+    return model(input_ids=input_ids, attention_mask=attention_mask, position_ids=pos, use_cache=False).logits.squeeze(-1).float()
 
 class RewardModel:
     "A trained sequence classifier used as a batch reward function `(prompts, responses) -> scores`."
@@ -173,12 +183,10 @@ class LazyRewardModel:
         self.path, self.tok, self.bs = path, tokenizer, batch_size
         self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     def __call__(self, prompts, responses):
-        import gc
         model = load_reward_model(self.path, self.tok).to(self.device)
         try: return RewardModel(model, self.tok, self.bs)(prompts, responses)
         finally:
-            del model; gc.collect()
-            if torch.cuda.is_available(): torch.cuda.empty_cache()
+            del model; release_memory()                    # back to the OS, not only to the allocator
 
 def pairwise_accuracy(reward_fn, prompts, chosen, rejected) -> float:
     "Fraction of pairs where `reward_fn` scores the chosen response above the rejected one."

@@ -15,7 +15,8 @@ from .config import RunConfig, DataConfig, PerturbConfig, load_config, save_conf
 from .data import load_hh, parse_records, split_by_prompt, filter_long_prompts, sft_records, preference_pairs
 from .world import make_world, gold_reward, MAX_GOLD
 from .models import (train_tokenizer, tiny_gpt2, load_tokenizer, load_policy, load_reward_model, RewardModel, LazyRewardModel,
-                            pairwise_accuracy, context_length, check_model_source, default_accelerator, checked_rewards)
+                            pairwise_accuracy, context_length, check_model_source, default_accelerator, checked_rewards,
+                            release_memory)
 from .training import sft, train_reward_model, with_lora, is_decoupled
 from .loop import atomic_dir, atomic_path, write_atomic, save_figure, stage_seed, remove_stale_temporaries
 from .raft import run_raft, generate, Evaluator
@@ -133,7 +134,7 @@ def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathli
     if cfg.data.dataset is None:   # the labels' own agreement with the gold reward: the best a reward model can do on average
         m['label_gold_agreement'] = sum(a > b for a, b in zip(gold_reward(held['prompt'], held['chosen']), gold_reward(held['prompt'], held['rejected']))) / len(held)
     commit_phase(d, rm, tok, m, accelerator)
-    if decoupled: del rm, fn; fn = LazyRewardModel(d, tok, device=dev)   # from now on in memory only while it scores
+    if decoupled: del rm, fn; release_memory(); fn = LazyRewardModel(d, tok, device=dev)   # from now on in memory only while it scores
     log(f"reward model: pairwise accuracy {m['accuracy']:.3f} on {len(held)} held-out pairs (train {m['train_accuracy']:.3f}) ({m['wall_time']:.0f}s)")
     return fn, m
 

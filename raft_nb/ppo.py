@@ -34,7 +34,8 @@ def pack_rollout(prompt_ids: list[list[int]], response_ids: list[list[int]], pad
 
 def token_logprobs(model, batch: dict, temperature: float = 1.0) -> torch.Tensor:
     "log π(token t+1 | tokens ≤ t) at every target position, for the distribution sampled at `temperature`."
-    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], position_ids=batch['position_ids']).logits
+    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], position_ids=batch['position_ids'],
+                   use_cache=False).logits                      # no KV cache: nothing follows this pass
     lp = F.log_softmax(logits[:, :-1].float() / temperature, -1)
     return torch.gather(lp, 2, batch['input_ids'][:, 1:].unsqueeze(-1)).squeeze(-1)
 
@@ -42,7 +43,7 @@ def token_values(critic, batch: dict) -> torch.Tensor:
     "The critic's value of every state (prefix), aligned with `token_logprobs`: a sequence classifier's head on each token."
     m = critic.get_base_model() if hasattr(critic, 'get_base_model') else critic   # a LoRA critic: the adapted model
     h = m.base_model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'],
-                     position_ids=batch['position_ids']).last_hidden_state
+                     position_ids=batch['position_ids'], use_cache=False).last_hidden_state
     head = m.score if hasattr(m, 'score') else m.classifier
     return head(h).squeeze(-1)[:, :-1].float()
 

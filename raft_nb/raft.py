@@ -166,6 +166,7 @@ class Evaluator:
     ref: object = None                       # π₀, for the KL
     train_fn: object = None                  # the training reward, when it is not `reward_fn` (for `agreement`)
     accelerator: object = None
+    park_dir: object = None                  # decoupled: the policy waits here while the reward function scores
 
     def __call__(self, policy, seed: int = 0, n: int | None = None) -> dict:
         "Test metrics of `policy`: `n` (default `cfg.eval_best_of`) samples per prompt at temperature `cfg.eval_lam`."
@@ -175,8 +176,11 @@ class Evaluator:
         xs = [prompts[i] for i in mine for _ in range(n)]; flat = [y for row in ys for y in row]
         fns = [self.reward_fn] + ([self.gold_fn] if self.gold_fn is not None else [])
         fns += [self.train_fn] if self.gold_fn is not None and self.train_fn is not None else []
+        parked = self.park_dir is not None and getattr(policy, 'parked_at', None) is None
+        if parked: park(policy, self.park_dir)                         # (a lazy reward model: alone in memory)
         ys, *scores = gather_rows(acc, mine, ys, *[checked_rewards(f, xs, flat).view(-1, n).tolist() for f in fns])
         r, g, tr = [torch.tensor(s, dtype=torch.float64) for s in scores] + [None] * (3 - len(scores))
+        if parked: unpark(policy)
         m = dict(reward=r.mean().item(), reward_std=r.std().item())
         if g is not None:
             m.update(gold=g.mean().item(), gold_std=g.std().item(), gold_best_of_n=g.max(1).values.mean().item(),
@@ -201,6 +205,7 @@ def run_raft(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, out, evalua
     parked = pathlib.Path(out) / 'parked' if is_decoupled(tc, policy) else None
     if parked is not None and not is_lora(policy): park(ref, parked / 'reference')   # on disk except when it is used
     if evaluator.ref is None: evaluator = dataclasses.replace(evaluator, ref=ref)
+    if parked is not None and evaluator.park_dir is None: evaluator = dataclasses.replace(evaluator, park_dir=parked / 'policy')
     ev = lambda pol, t: evaluator(pol, seed=stage_seed(cfg.seed, t) + 1)
     stage = lambda pol, t, s: raft_stage(pol, tokenizer, reward_fn, draw_prompts(prompts, cfg.b, s), cfg, s, ref, acc,
                                          desc=f'stage {t}', gen_batch_size=gen_batch_size, tc=tc,

@@ -11,7 +11,7 @@ from datasets import Dataset
 from transformers import Trainer, TrainingArguments, TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from .config import TrainConfig
-from .models import encode_pairs, collate, context_length, interactive, rm_scores
+from .models import encode_pairs, collate, context_length, interactive, rm_scores, release_memory
 
 # %% auto #0
 __all__ = ['training_args', 'StepLosses', 'disable_dropout', 'quiet', 'with_lora', 'WithoutAdapter', 'is_lora', 'reference_model',
@@ -95,7 +95,7 @@ def sft(model, tokenizer, prompts, responses, epochs: int = 1, lr: float = 1e-3,
     data = Dataset.from_list(enc)
     log = StepLosses(); pad = tokenizer.pad_token_id
     quiet(Trainer(model=model, args=training_args(epochs, lr, batch_size, seed, tc), train_dataset=data, callbacks=[log],
-                  data_collator=lambda rows: collate(rows, pad))).train()
+                  data_collator=lambda rows: collate(rows, pad) | dict(use_cache=False))).train()     # no KV cache in training
     return model.eval(), log.losses
 
 # %% ../nbs/04_training.ipynb #fc18d76e
@@ -137,7 +137,8 @@ def park(model, d) -> None:
     for t in tensors.values():
         t.grad = None
         t.data = torch.empty(0, dtype=t.dtype, device=t.device)
-    model.parked_at = d
+    del tensors; model.parked_at = d
+    release_memory(collect=False)                          # the weights had no other owner: no garbage to collect
 
 def unpark(model) -> None:
     "Read back the weights `park` wrote (onto the device they were on)."
