@@ -10,7 +10,7 @@ from typing import ClassVar, Literal, Optional
 import yaml
 
 # %% auto #0
-__all__ = ['SECTIONS', 'ALIASES', 'Checked', 'RAFTConfig', 'DataConfig', 'ModelConfig', 'SFTConfig', 'RewardConfig', 'TrainConfig', 'EvalConfig', 'PerturbConfig', 'RunConfig', 'config_from_dict', 'load_config', 'save_config', 'make_config', 'add_config_args', 'overrides_from_args', 'PPOConfig']
+__all__ = ['SECTIONS', 'ALIASES', 'Checked', 'RAFTConfig', 'DataConfig', 'ModelConfig', 'SFTConfig', 'RewardConfig', 'TrainConfig', 'EvalConfig', 'PerturbConfig', 'RunConfig', 'config_from_dict', 'load_config', 'save_config', 'make_config', 'add_config_args', 'overrides_from_args', 'PPOConfig', 'PolicyGradientConfig', 'RAFTPPConfig', 'GRPOConfig', 'RLOOConfig', 'ReinforceRejConfig', 'IterDPOConfig']
 
 # %% ../nbs/00_config.ipynb #f0e6897e
 _HINTS: dict = {}
@@ -104,8 +104,8 @@ class SFTConfig(Checked):
 
 @dataclass
 class RewardConfig(Checked):
-    "The training reward: a Bradley–Terry reward model trained here, the world's gold reward, or a model path."
-    reward: str = 'learned'                      # 'learned', 'gold' (embedded world only) or the path of a reward model
+    "The training reward: a Bradley–Terry reward model trained here, the world's gold or verifiable reward, or a model path."
+    reward: str = 'learned'                      # 'learned', 'gold', 'verifiable' (the world's correctness check, ±1), or a model path
     rm_epochs: int = 2
     rm_lr: float = 6e-4
     rm_batch_size: int = 64
@@ -168,8 +168,9 @@ class RunConfig(Checked):
     def __post_init__(self):
         for name, cls in SECTIONS.items():
             if not isinstance(getattr(self, name), cls): raise ValueError(f"config section {name!r} must be a {cls.__name__}")
-        if self.rm.reward == 'gold' and self.data.dataset is not None:
-            raise ValueError("config field 'reward' = 'gold' needs the embedded world (dataset: null): real data has no gold reward")
+        if self.rm.reward in ('gold', 'verifiable') and self.data.dataset is not None:
+            raise ValueError(f"config field 'reward' = {self.rm.reward!r} needs the embedded world (dataset: null): "
+                             "real data has no gold reward or answer check")
 
     def sections(self) -> dict: return {'algo': self.algo, **{k: getattr(self, k) for k in SECTIONS}}
     def flat(self) -> dict:
@@ -271,3 +272,97 @@ class PPOConfig(Checked):
     def samples_per_stage(self) -> int: return self.rollout_batch * self.rollouts_per_stage
     @property
     def prompts_per_draw(self) -> int: return self.rollout_batch   # distinct training prompts a rollout needs
+
+# %% ../nbs/10_methods.ipynb #aac6fcdd
+@dataclass
+class PolicyGradientConfig(Checked):
+    "What RAFT++, GRPO, RLOO and Reinforce-Rej share: rollouts of b prompts × K samples, minibatch steps with a clipped ratio."
+    b: int = 64                      # prompts per rollout
+    K: int = 4                       # samples per prompt (a group)
+    lam: float = 1.0                 # λ: sampling temperature (the log-probabilities are taken at the same temperature)
+    stages: int = 3                  # evaluations/checkpoints
+    rollouts_per_stage: int = 4      # a stage generates b·K·rollouts_per_stage samples
+    mini_batch: int = 16             # prompts (with all their samples) per optimizer step: b / mini_batch steps per pass
+    mu: int = 1                      # passes over each rollout (TRL num_iterations, verl ppo_epochs)
+    lr: float = 1e-4                 # learning rate (AdamW, constant)
+    clip: float = 0.2                # ε: the ratio π/π_old is clipped to [1 − ε, 1 + ε]
+    beta: float = 0.001              # β: KL to the initial model (k3 in the loss; RLOO: in the reward)
+    entropy_coef: float = 0.0        # weight of an entropy bonus (token mean)
+    loss_norm: Literal['token_mean', 'seq_mean_token_mean', 'constant', 'seq_mean'] = 'token_mean'
+    max_grad_norm: float = 1.0
+    max_new_tokens: int = 48         # response length limit
+    seed: int = 0
+    CHECKS: ClassVar = {'b K stages rollouts_per_stage mini_batch mu lr clip max_grad_norm max_new_tokens lam': 'positive',
+                        'beta entropy_coef seed': 'non-negative'}
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.mini_batch > self.b: raise ValueError(f"config field 'mini_batch' ({self.mini_batch} prompts) must be ≤ b ({self.b})")
+
+    @property
+    def samples_per_stage(self) -> int: return self.b * self.K * self.rollouts_per_stage
+    @property
+    def prompts_per_draw(self) -> int: return self.b
+
+@dataclass
+class RAFTPPConfig(PolicyGradientConfig):
+    "RAFT++ (Xiong et al. 2025; Minimal-RL `run_raftpp.sh`): RAFT's kept samples, trained with a clipped importance ratio."
+    keep: Literal['best', 'positive'] = 'best'    # RAFT's best of K (`ranking`), or every sample with reward > threshold (the paper, ±1 rewards)
+    ranking: Literal['local', 'global'] = 'local'
+    threshold: float = 0.0
+    entropy_coef: float = 0.001      # verl's default, kept in the paper's runs
+
+@dataclass
+class GRPOConfig(PolicyGradientConfig):
+    "GRPO (Shao et al. 2024, DeepSeekMath; TRL's GRPOTrainer): group-normalised advantages, clipped token ratio, k3 KL."
+    b: int = 32
+    K: int = 8                       # TRL's num_generations default (the paper: 64)
+    mini_batch: int = 8
+    beta: float = 0.04               # the paper's KL coefficient (TRL's default is 0)
+    loss_norm: Literal['token_mean', 'seq_mean_token_mean', 'constant', 'seq_mean'] = 'seq_mean_token_mean'   # the paper's 1/G Σ 1/|o|
+    scale_rewards: Literal['group', 'batch', 'none'] = 'group'   # divide by the group's std, the batch's, or not (Dr. GRPO)
+    std_eps: float = 1e-4            # TRL's ε in (r − mean) / (std + ε); the std is Bessel-corrected
+    CHECKS: ClassVar = {**PolicyGradientConfig.CHECKS, 'std_eps': 'positive'}
+
+@dataclass
+class RLOOConfig(PolicyGradientConfig):
+    "RLOO (Ahmadian et al. 2024; TRL's RLOOTrainer): REINFORCE with the leave-one-out baseline, the KL in the reward."
+    mini_batch: int = 64             # one on-policy step per rollout: REINFORCE as in the paper
+    beta: float = 0.05               # TRL's KL coefficient, per response (Σ log π − log π₀) inside the reward
+    loss_norm: Literal['token_mean', 'seq_mean_token_mean', 'constant', 'seq_mean'] = 'seq_mean'
+
+@dataclass
+class ReinforceRejConfig(PolicyGradientConfig):
+    "Reinforce-Rej (Xiong et al. 2025, `run_reinforce_rej.sh`): REINFORCE on the raw reward, prompts whose K rewards are all equal dropped."
+    drop: Literal['remove', 'mask'] = 'remove'    # leave the dropped prompts out, or keep them at weight 0 (their tokens in the token mean, as verl)
+    entropy_coef: float = 0.001
+
+@dataclass
+class IterDPOConfig(Checked):
+    "Iterative DPO (RLHFlow, Dong et al. 2024; Xiong et al. 2024): per stage, best vs worst of K as a pair, DPO against the stage's start."
+    b: int = 128                     # prompts per stage
+    K: int = 8                       # samples per prompt (RLHFlow's run_loop.sh)
+    lam: float = 1.0
+    stages: int = 3                  # iterations (RLHFlow: 3)
+    beta: float = 0.1                # β of the DPO loss (TRL's default, used by RLHFlow)
+    label_smoothing: float = 0.0     # conservative DPO's ε (RLHFlow's run_loop.sh: 0)
+    ref: Literal['stage', 'initial'] = 'stage'    # the reference: the policy the stage started from (RLHFlow now), or π₀ (its earlier scripts)
+    lr: float = 1e-4
+    lr_schedule: Literal['cosine', 'constant'] = 'cosine'   # within each stage, as RLHFlow's 2-epoch runs
+    epochs: int = 2                  # passes over the stage's pairs
+    mini_batch: int = 16             # pairs per optimizer step
+    max_grad_norm: float = 1.0
+    max_new_tokens: int = 48
+    seed: int = 0
+    CHECKS: ClassVar = {'b K stages beta lr epochs mini_batch max_grad_norm max_new_tokens lam': 'positive',
+                        'label_smoothing seed': 'non-negative'}
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.K < 2: raise ValueError(f"config field 'K' must be ≥ 2 to make a pair, got {self.K}")
+        if self.label_smoothing >= 0.5: raise ValueError(f"config field 'label_smoothing' must be < 0.5, got {self.label_smoothing}")
+
+    @property
+    def samples_per_stage(self) -> int: return self.b * self.K
+    @property
+    def prompts_per_draw(self) -> int: return self.b

@@ -13,7 +13,7 @@ from datasets import Dataset
 from transformers import AutoConfig
 from .config import RunConfig, DataConfig, PerturbConfig, load_config, save_config
 from .data import load_hh, parse_records, split_by_prompt, filter_long_prompts, sft_records, preference_pairs
-from .world import make_world, gold_reward, MAX_GOLD
+from .world import make_world, gold_reward, verifiable_reward, MAX_GOLD
 from .models import (train_tokenizer, tiny_gpt2, load_tokenizer, load_policy, load_reward_model, RewardModel, LazyRewardModel,
                             pairwise_accuracy, context_length, check_model_source, default_accelerator, checked_rewards,
                             release_memory)
@@ -109,11 +109,12 @@ def sft_phase(cfg: RunConfig, tok, data: Dataset, out: pathlib.Path, accelerator
 
 def reward_phase(cfg: RunConfig, tok, pairs: Dataset, held: Dataset, out: pathlib.Path, accelerator=None, log=print,
                  decoupled: bool = False):
-    "The reward function: the gold reward, a reward model given by path, or one trained here on `pairs` (`decoupled`: read per call)."
+    "The reward function: the gold or verifiable reward, a reward model given by path, or one trained here on `pairs` (`decoupled`: read per call)."
     c, seed = cfg.rm, cfg.algo.seed
     dev = (accelerator or default_accelerator()).device                  # this process's device (several GPUs: its own)
     scorer = lambda d, t: LazyRewardModel(d, t, device=dev) if decoupled else RewardModel(load_reward_model(d, t).to(dev), t)
     if c.reward == 'gold': return gold_reward, dict(kind='gold')
+    if c.reward == 'verifiable': return verifiable_reward, dict(kind='verifiable')
     if c.reward != 'learned':
         rm = scorer(c.reward, load_tokenizer(c.reward))
         return rm, dict(kind='path', path=c.reward, accuracy=pairwise_accuracy(rm, held['prompt'], held['chosen'], held['rejected']))
@@ -230,7 +231,7 @@ class PreparedRun:
     acc: Accelerator
     tok: object
     policy: object                      # the SFT model
-    reward_fn: object                   # the reward that evaluates (the learned reward model, the gold reward or a model by path)
+    reward_fn: object                   # the reward that evaluates (the learned reward model, the gold or verifiable reward, or a model by path)
     train_reward_fn: object             # the reward that trains: `reward_fn`, perturbed as `cfg.perturb` says
     gold_fn: object                     # the gold reward (embedded world) or None
     train_prompts: list
@@ -257,7 +258,7 @@ def prepare_run(cfg: RunConfig, out, resume: bool = False, base=None, accelerato
     check_out_dir(out, cfg, resume)
     if base != out: check_base(base, cfg)
     if cfg.model.policy is not None: check_model_source(cfg.model.policy)
-    if cfg.rm.reward not in ('learned', 'gold'): check_model_source(cfg.rm.reward)
+    if cfg.rm.reward not in ('learned', 'gold', 'verifiable'): check_model_source(cfg.rm.reward)
     t0 = time.time()
     parts = prepare_data(cfg.data, log)                      # a bad dataset fails here
     tok, new_tok = get_tokenizer(cfg, parts, base)

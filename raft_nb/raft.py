@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 import torch
 from accelerate.utils import set_seed, gather_object
 from .config import RAFTConfig, EvalConfig, TrainConfig
-from .models import default_accelerator, progress, context_length, response_logprobs, checked_rewards, load_policy
+import torch.nn.functional as F
+from .models import (default_accelerator, progress, context_length, response_logprobs, checked_rewards, load_policy,
+                            encode_pairs, collate, length_batches)
 from .training import sft, with_lora, is_lora, reference_model, load_adapter, park, unpark, resident, is_decoupled
 from .metrics import diversity, distinct_n, perplexity
 from .loop import raft_loop, stage_seed, draw_prompts
 
 # %% auto #0
 __all__ = ['sample_ids', 'shares', 'my_prompts', 'gather_rows', 'generate_ids', 'generate', 'select', 'ranking_scores',
-           'raft_stage', 'pairwise_agreement', 'Evaluator', 'run_raft']
+           'raft_stage', 'pairwise_agreement', 'response_entropy', 'Evaluator', 'run_raft']
 
 # %% ../nbs/07_raft.ipynb #88f94052
 @torch.no_grad()
@@ -152,6 +154,19 @@ def pairwise_agreement(r: torch.Tensor, g: torch.Tensor) -> float:
     return score[upper].double().mean().item()
 
 # %% ../nbs/07_raft.ipynb #2085ae13
+@torch.no_grad()
+def response_entropy(model, tokenizer, prompts, responses, temperature: float = 1.0, batch_size: int = 64) -> float:
+    "Mean entropy (nats) of `model`'s next-token distribution over the response tokens (+ EOS), token-weighted."
+    model.eval()
+    enc = encode_pairs(tokenizer, prompts, responses, context_length(model))
+    dev, tot, n = next(model.parameters()).device, 0.0, 0
+    for idx in length_batches([len(e['input_ids']) for e in enc], batch_size):
+        b = {k: v.to(dev) for k, v in collate([enc[i] for i in idx], tokenizer.pad_token_id).items()}
+        logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], position_ids=b['position_ids']).logits[:, :-1].float()
+        lp, mask = F.log_softmax(logits / temperature, -1), b['labels'][:, 1:] != -100
+        tot += (-(lp.exp() * lp).sum(-1) * mask).sum().item(); n += int(mask.sum())
+    return tot / max(n, 1)
+
 @dataclass
 class Evaluator:
     "The held-out evaluation: test `prompts` with their `chosen` responses, scored by `reward_fn` (and `gold_fn`)."
@@ -190,6 +205,7 @@ class Evaluator:
         if self.ref is not None:
             with resident(self.ref) as ref:
                 m['kl'] = (response_logprobs(policy, tok, prompts, first)[0] - response_logprobs(ref, tok, prompts, first)[0]).mean().item()
+        m['entropy'] = response_entropy(policy, tok, prompts, first)          # collapses when the policy stops exploring
         m['ppl'] = perplexity(policy, tok, prompts, self.chosen)
         from raft_nb.gem_diversity import gem_diversity      # the `evaluate` metric module (05a_gem_diversity)
         m.update(gem_diversity(first))

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from .config import ALIASES, RAFTConfig, RunConfig, config_from_dict, save_config, load_config
 from .pipeline import align, prepare_run, sft_best_of_k, phase_settings
 from .ppo import PPOConfig, ppo_align
+from .methods import ALIGNERS, METHOD_CONFIGS
 from .loop import write_atomic
 
 # %% auto #0
@@ -21,6 +22,7 @@ __all__ = ['METHODS', 'SFT_KEYS', 'RM_KEYS', 'run_child', 'load_average', 'run_m
 
 # %% ../nbs/12_runner.ipynb #13bf6d0d
 METHODS = dict(raft=(align, RAFTConfig), ppo=(ppo_align, PPOConfig),
+               **{name: (ALIGNERS[name], cls) for name, cls in METHOD_CONFIGS.items()},   # raftpp, grpo, rloo, reinforce_rej, iterdpo (10_methods)
                base=(prepare_run, RAFTConfig),              # only tokenizer, SFT and reward model
                bestofk=(sft_best_of_k, RAFTConfig))         # the initial model's best-of-K curve
 
@@ -121,6 +123,7 @@ def run_or_link(sd: pathlib.Path, name: str, method: str, cfg: RunConfig, base, 
 
 def estimated_cost(method: str, cfg: RunConfig) -> float:
     "Rough relative cost of a run, to start the longest first."
+    if method in METHOD_CONFIGS: return 1.5 * (cfg.algo.stages + 1)    # sampling dominates, as in RAFT; no critic
     if method not in ('raft', 'ppo'): return 1.0
     return (3.0 if method == 'ppo' else 1.0 + cfg.algo.K / 16) * (cfg.algo.stages + 1)
 

@@ -12,7 +12,8 @@ from .data import HUMAN, ASSISTANT
 
 # %% auto #0
 __all__ = ['CAPITALS', 'ITEMS', 'TASKS', 'POLITE', 'RUDE', 'MAX_GOLD', 'STYLES', 'Task', 'last_question', 'parse_prompt',
-           'gold_score', 'gold_reward', 'assistant_response', 'make_prompt', 'make_world']
+           'gold_score', 'gold_reward', 'is_correct', 'verifiable_reward', 'assistant_response', 'make_prompt',
+           'make_world']
 
 # %% ../nbs/02_world.ipynb #654e710c
 CAPITALS = dict(zorbia='kelm', vantara='ossip', drelland='mirth', quessa='tolv', brinmark='ashby',
@@ -100,6 +101,17 @@ def gold_score(prompt: str, response: str) -> float:
 def gold_reward(prompts: list[str], responses: list[str]) -> list[float]:
     "The gold reward as a batch reward function: one score per (prompt, response)."
     return [gold_score(p, r) for p, r in zip(prompts, responses, strict=True)]
+
+# %% ../nbs/02_world.ipynb #609d1bf3
+def is_correct(prompt: str, response: str) -> bool:
+    "Whether the last answer-like word of `response` is the true answer (the gold reward's correctness test)."
+    task, f = parse_prompt(prompt)
+    stated = task.answers(_words(response))
+    return bool(stated) and stated[-1] == task.solve(f)
+
+def verifiable_reward(prompts: list[str], responses: list[str]) -> list[float]:
+    "The verifiable reward: +1 for a correct final answer, −1 otherwise (wrong or none)."
+    return [1.0 if is_correct(p, r) else -1.0 for p, r in zip(prompts, responses, strict=True)]
 
 # %% ../nbs/02_world.ipynb #be7638c9
 STYLES = dict(helpful=0.2, curt=0.2, wrong=0.2, evasive=0.1, rude=0.15, rambling=0.15)
