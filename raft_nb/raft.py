@@ -149,13 +149,13 @@ class Evaluator:
         ys = generate(policy, tok, prompts, n, self.cfg.eval_lam, self.max_new_tokens, self.gen_batch_size, seed, self.accelerator, desc='evaluating')
         xs = [p for p in prompts for _ in range(n)]; flat = [y for row in ys for y in row]
         r = checked_rewards(self.reward_fn, xs, flat).view(-1, n)
-        m = dict(reward=r.mean().item(), reward_std=r.std().item())
+        tr = r if self.train_fn is None else checked_rewards(self.train_fn, xs, flat).view(-1, n)   # the training reward
+        m = dict(reward=r.mean().item(), reward_std=r.std().item(), proxy=tr.mean().item())        # proxy: what early stopping reads
         if self.gold_fn is not None:
             g = checked_rewards(self.gold_fn, xs, flat).view(-1, n)
             m.update(gold=g.mean().item(), gold_std=g.std().item(), gold_best_of_n=g.max(1).values.mean().item(),
                      gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item(),
-                     agreement=pairwise_agreement(r if self.train_fn is None else
-                                                  checked_rewards(self.train_fn, xs, flat).view(-1, n), g))
+                     agreement=pairwise_agreement(tr, g))
         first = [row[0] for row in ys]
         if self.ref is not None:
             with resident(self.ref) as ref:
@@ -179,6 +179,7 @@ def run_raft(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, out, evalua
                                          desc=f'stage {t}', gen_batch_size=gen_batch_size, tc=tc,
                                          park_dir=None if parked is None else parked / 'policy')
     load = (lambda d: load_adapter(policy, d)) if is_lora(policy) else (lambda d: load_policy(d, tokenizer))
-    try: return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log)
+    try: return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log,
+                          patience=evaluator.cfg.stop_patience, min_delta=evaluator.cfg.stop_min_delta)
     finally:
         if parked is not None: shutil.rmtree(parked, ignore_errors=True)
