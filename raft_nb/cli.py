@@ -100,7 +100,7 @@ def raft_ppo(argv=None):
     finish('raft_ppo', run)
 
 # %% ../nbs/21_cli.ipynb #c1100011
-REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu')
+REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-quick')
 DIFFUSION_PRESETS = ('cpu', 'quick')
 
 def raft_compare(argv=None):
@@ -153,7 +153,8 @@ def raft_reproduce(argv=None):
         if a.figures:
             f = pathlib.Path(a.figures); f.mkdir(parents=True, exist_ok=True)
             for x in pathlib.Path(a.out).glob('*.png'): shutil.copy(x, f / f'{a.preset}_{x.name}')
-            shutil.copy(pathlib.Path(a.out) / 'report.md', f / f'report_{a.preset}.md')
+            for n in ('report.md', 'claims.md'):               # claims.md: the claims presets
+                if (pathlib.Path(a.out) / n).exists(): shutil.copy(pathlib.Path(a.out) / n, f / n.replace('.md', f'_{a.preset}.md'))
     finish('raft_reproduce', run)
 
 def raft_diffusion(argv=None):

@@ -134,7 +134,9 @@ class EvalConfig(Checked):
     n_test: int = 256                            # held-out test prompts
     eval_lam: float = 1.0                        # sampling temperature at evaluation
     eval_best_of: int = 8                        # samples per test prompt (and the SFT model's best-of-n)
-    CHECKS: ClassVar = {'n_test eval_lam eval_best_of': 'positive'}
+    stop_patience: int = 0                       # 0: run all `stages`; n: stop once the held-out proxy reward has not improved for n stages (`stages` is the maximum)
+    stop_min_delta: float = 0.0                  # an improvement must exceed this to count (0 keeps the decision invariant to the reward's scale and shift)
+    CHECKS: ClassVar = {'n_test eval_lam eval_best_of': 'positive', 'stop_patience stop_min_delta': 'non-negative'}
 
 @dataclass
 class PerturbConfig(Checked):

@@ -10,7 +10,8 @@ from .models import progress
 
 # %% auto #0
 __all__ = ['atomic_path', 'write_atomic', 'atomic_dir', 'save_figure', 'remove_stale_temporaries', 'stage_dir',
-           'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts', 'format_metrics', 'raft_loop']
+           'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts', 'plateaued', 'best_stage',
+           'format_metrics', 'raft_loop']
 
 # %% ../nbs/06_loop.ipynb #f7642788
 @contextlib.contextmanager
@@ -95,6 +96,18 @@ def draw_prompts(prompts, b: int, seed: int) -> list:
     rng = random.Random(seed)
     return rng.sample(list(prompts), b) if b <= len(prompts) else rng.choices(list(prompts), k=b)
 
+# %% ../nbs/06_loop.ipynb #0151fbd9
+def plateaued(rows: list[dict], key: str = 'proxy', patience: int = 3, min_delta: float = 0.0) -> bool:
+    "True when the last `patience` rows' `key` has not beaten the best value before them by more than `min_delta`."
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    if patience < 1 or len(vals) <= patience: return False
+    return max(vals[-patience:]) <= max(vals[:-patience]) + min_delta
+
+def best_stage(rows: list[dict], key: str = 'proxy') -> int | None:
+    "The stage with the best `key` (the earliest on ties): the checkpoint early stopping selects."
+    ok = [r for r in rows if r.get(key) is not None]
+    return max(ok, key=lambda r: (r[key], -r['stage']))['stage'] if ok else None
+
 # %% ../nbs/06_loop.ipynb #08a19e1f
 def format_metrics(m: dict) -> str:
     "One log line of a stage's headline metrics."
@@ -104,12 +117,14 @@ def format_metrics(m: dict) -> str:
     return ' | '.join(f"{n} {m[k]:.3f}" for k, n in keys if k in m and m[k] is not None)
 
 def raft_loop(policy, cfg, out, stage_fn, eval_fn, load_fn, tokenizer=None, accelerator=None, log=print,
-              diversity_key: str | None = 'kept_distinct_2', desc: str = 'RAFT stages', extra=None) -> tuple:
+              diversity_key: str | None = 'kept_distinct_2', desc: str = 'RAFT stages', extra=None,
+              patience: int = 0, stop_key: str = 'proxy', min_delta: float = 0.0) -> tuple:
     """Run (or resume) stages 1..cfg.stages in `out` for any model; returns (policy, metrics rows).
 
     `stage_fn(policy, t, seed) -> (policy, samples, stats)` is one stage, `eval_fn(policy, t) -> dict` the
     evaluation after it (and of the initial model as stage 0), `load_fn(dir) -> policy` reads a stage's saved model
-    (`dir` is the stage's `model/`), and `extra(dir)`, if given, writes more state into each stage directory."""
+    (`dir` is the stage's `model/`), and `extra(dir)`, if given, writes more state into each stage directory.
+    With `patience` > 0 the loop stops early once `plateaued(rows, stop_key, patience, min_delta)` (`cfg.stages` is the maximum)."""
     is_main = accelerator is None or accelerator.is_main_process
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     if is_main: remove_stale_temporaries(out)              # what a killed run left half-written
@@ -126,6 +141,10 @@ def raft_loop(policy, cfg, out, stage_fn, eval_fn, load_fn, tokenizer=None, acce
         log(f"resuming after stage {last}")
     best_d = max([r[diversity_key] for r in read_rows(out) if r.get(diversity_key) is not None] or [0.0])
     for t in progress(cfg.stages, desc, disable=not is_main, iterable=range(last + 1, cfg.stages + 1), initial=last):
+        if patience and plateaued(rows := read_rows(out), stop_key, patience, min_delta):
+            log(f"stopping after stage {t - 1} of at most {cfg.stages}: the held-out {stop_key} has not improved for {patience} stages "
+                f"(best at stage {best_stage(rows, stop_key)})")
+            break
         t0, s = time.time(), stage_seed(cfg.seed, t)
         policy, samples, stats = stage_fn(policy, t, s)
         m = dict(stage=t, **stats, **eval_fn(policy, t), samples_generated=cfg.samples_per_stage * t)

@@ -222,7 +222,7 @@ def run_ppo(policy, critic, tokenizer, reward_fn, prompts, cfg: PPOConfig, out, 
 
     ev = lambda pol, t: evaluator(pol, seed=stage_seed(cfg.seed, t) + 1)
     return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log, diversity_key=None,
-                     desc='PPO stages', extra=save_state)
+                     desc='PPO stages', extra=save_state, patience=evaluator.cfg.stop_patience, min_delta=evaluator.cfg.stop_min_delta)
 
 # %% ../nbs/09_ppo.ipynb #304eb9b6
 from .pipeline import PreparedRun, prepare_run, summarize

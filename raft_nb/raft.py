@@ -189,18 +189,18 @@ class Evaluator:
         mine = my_prompts(len(prompts), self.gen_batch_size, acc)           # each process samples and scores its share
         ys = generate(policy, tok, prompts, n, self.cfg.eval_lam, self.max_new_tokens, self.gen_batch_size, seed, acc, desc='evaluating', gather=False)
         xs = [prompts[i] for i in mine for _ in range(n)]; flat = [y for row in ys for y in row]
-        fns = [self.reward_fn] + ([self.gold_fn] if self.gold_fn is not None else [])
-        fns += [self.train_fn] if self.gold_fn is not None and self.train_fn is not None else []
+        fns = {k: f for k, f in dict(r=self.reward_fn, g=self.gold_fn, tr=self.train_fn).items() if f is not None}
         parked = self.park_dir is not None and getattr(policy, 'parked_at', None) is None
         if parked: park(policy, self.park_dir)                         # (a lazy reward model: alone in memory)
-        ys, *scores = gather_rows(acc, mine, ys, *[checked_rewards(f, xs, flat).view(-1, n).tolist() for f in fns])
-        r, g, tr = [torch.tensor(s, dtype=torch.float64) for s in scores] + [None] * (3 - len(scores))
+        ys, *scores = gather_rows(acc, mine, ys, *[checked_rewards(f, xs, flat).view(-1, n).tolist() for f in fns.values()])
+        s = {k: torch.tensor(v, dtype=torch.float64) for k, v in zip(fns, scores)}
+        r, g = s['r'], s.get('g'); tr = s.get('tr', r)                  # tr: the training reward
         if parked: unpark(policy)
-        m = dict(reward=r.mean().item(), reward_std=r.std().item())
+        m = dict(reward=r.mean().item(), reward_std=r.std().item(), proxy=tr.mean().item())        # proxy: what early stopping reads
         if g is not None:
             m.update(gold=g.mean().item(), gold_std=g.std().item(), gold_best_of_n=g.max(1).values.mean().item(),
                      gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item(),
-                     agreement=pairwise_agreement(r if tr is None else tr, g))
+                     agreement=pairwise_agreement(tr, g))
         first = [row[0] for row in ys]
         if self.ref is not None:
             with resident(self.ref) as ref:
@@ -227,6 +227,7 @@ def run_raft(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, out, evalua
                                          desc=f'stage {t}', gen_batch_size=gen_batch_size, tc=tc,
                                          park_dir=None if parked is None else parked / 'policy')
     load = (lambda d: load_adapter(policy, d)) if is_lora(policy) else (lambda d: load_policy(d, tokenizer))
-    try: return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log)
+    try: return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log,
+                          patience=evaluator.cfg.stop_patience, min_delta=evaluator.cfg.stop_min_delta)
     finally:
         if parked is not None: shutil.rmtree(parked, ignore_errors=True)

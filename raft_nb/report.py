@@ -5,12 +5,13 @@
 # %% ../nbs/13_report.ipynb #b84388b4
 from __future__ import annotations
 import json, math, pathlib, re, statistics
+from typing import NamedTuple
 import pandas as pd
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['mean_std', 'fmt_ms', 'interp', 'run_record', 'collect', 'final', 'write_table', 'band', 'repo_root',
-           'report_sections', 'small_png', 'show_committed']
+__all__ = ['VERDICTS', 'mean_std', 'fmt_ms', 'interp', 'run_record', 'collect', 'final', 'write_table', 'band', 't975', 'CI',
+           'ci95', 'paired_diff', 'verdict', 'fmt_ci', 'repo_root', 'report_sections', 'small_png', 'show_committed']
 
 # %% ../nbs/13_report.ipynb #b84388b7
 def mean_std(xs) -> tuple:
@@ -82,6 +83,59 @@ def band(ax, xs, Y, label, c, ls='-'):
     Y = np.array(Y, dtype=float); m = Y.mean(0)
     ax.plot(xs, m, ls, marker='o', ms=3, c=c, label=label)
     if len(Y) > 1: ax.fill_between(xs, Y.min(0), Y.max(0), color=c, alpha=.15)
+
+# %% ../nbs/13_report.ipynb #7b1b8adf
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010, 2.1788, 2.1604, 2.1448,
+         2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484,
+         2.0452, 2.0423)                                  # Student's t, 97.5% quantile, df = 1..30
+
+def t975(df: int) -> float:
+    "The 97.5% quantile of Student's t with `df` degrees of freedom (table to 30, Cornish–Fisher beyond)."
+    if df < 1: raise ValueError(f"degrees of freedom must be ≥ 1, got {df}")
+    if df <= 30: return _T975[df - 1]
+    z = 1.959964
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+class CI(NamedTuple):
+    "A mean with its 95% interval over `n` values (`lo`, `hi` are None for fewer than two)."
+    mean: float | None
+    lo: float | None
+    hi: float | None
+    n: int
+
+def _finite(xs): return [float(x) for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
+
+def ci95(values) -> CI:
+    "Mean and t-based 95% interval of `values` (None and NaN ignored)."
+    xs = _finite(values)
+    if not xs: return CI(None, None, None, 0)
+    m = statistics.fmean(xs)
+    if len(xs) < 2: return CI(m, None, None, 1)
+    h = t975(len(xs) - 1) * statistics.stdev(xs) / math.sqrt(len(xs))
+    return CI(m, m - h, m + h, len(xs))
+
+def paired_diff(a_by_seed: dict, b_by_seed: dict) -> CI:
+    "Mean of a − b over the seeds both have (values not None/NaN), with its 95% interval."
+    ok = lambda v: v is not None and not (isinstance(v, float) and math.isnan(v))
+    return ci95([a_by_seed[s] - b_by_seed[s] for s in a_by_seed if s in b_by_seed and ok(a_by_seed[s]) and ok(b_by_seed[s])])
+
+VERDICTS = ('holds', 'does not hold', 'undecided')
+
+def verdict(ci: CI, direction: str = '>', margin: float = 0.0) -> str:
+    "'holds' when the interval excludes the opposite of the claim `diff direction 0`, 'does not hold' when it excludes the claim."
+    if direction not in ('>', '>=', '<', '<=', '='): raise ValueError(f"direction must be '>', '>=', '<', '<=' or '=', got {direction!r}")
+    if ci.lo is None: return 'undecided'
+    lo, hi = ci.lo, ci.hi
+    if direction in ('<', '<='): lo, hi, direction = -hi, -lo, direction.replace('<', '>')
+    if direction == '>': return 'holds' if lo > 0 else 'does not hold' if hi <= 0 else 'undecided'
+    if direction == '>=': return 'holds' if lo >= 0 else 'does not hold' if hi < 0 else 'undecided'
+    return 'holds' if -margin <= lo and hi <= margin else 'does not hold' if lo > margin or hi < -margin else 'undecided'
+
+def fmt_ci(ci: CI, digits: int = 3) -> str:
+    "'mean [lo, hi]' (n values), or the mean alone, or '–'."
+    if ci.mean is None: return '–'
+    f = lambda v: f"{v:,.0f}" if abs(ci.mean) >= 1000 else f"{v:+.{digits}f}" if ci.lo is not None and ci.lo < 0 < ci.hi else f"{v:.{digits}f}"
+    return f(ci.mean) if ci.lo is None else f"{f(ci.mean)} [{f(ci.lo)}, {f(ci.hi)}] (n={ci.n})"
 
 # %% ../nbs/13_report.ipynb #608efd3b
 def repo_root(start=None) -> pathlib.Path | None:

@@ -8,6 +8,7 @@ import json, pathlib, shutil, subprocess, sys, time
 from .compare import QUICK, QUICK_PPO, method_runs, summarize_comparison, write_report
 from .ablations import ABLATIONS, ABLATIONS_DOC, ablation_tasks, write_ablation
 from .runner import run_tasks
+from .claims import CLAIMS_PRESETS
 from .report import collect
 from .loop import write_atomic
 
@@ -55,7 +56,11 @@ def preset_runs(preset, runs) -> list[tuple]:
 
 def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, log=print) -> dict:
     "Run the main comparison and the ablations of `preset` in `out`, `jobs` processes at a time; returns everything written to `results.json`."
-    if preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
+    if preset in CLAIMS_PRESETS:                            # the claims experiment of 16_claims: its own runs, table and figures
+        if only is not None: raise ValueError(f"only does not apply to the preset {preset!r}: it is one experiment")
+        from raft_nb.claims import claims
+        return claims(out, preset, threads, jobs, log)
+    if preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS) + list(CLAIMS_PRESETS)}, got {preset!r}")
     if only not in (None, 'compare', 'diffusion', *ABLATIONS):
         raise ValueError(f"only must be 'compare', 'diffusion' or one of {list(ABLATIONS)}, got {only!r}")
     p, out, t0 = PRESETS[preset], pathlib.Path(out), time.time()
