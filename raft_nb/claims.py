@@ -414,7 +414,10 @@ def claims_markdown(results: dict) -> str:
 TINY = dict(world_size=1200, n_embd=48, n_layer=2, sft_epochs=2, rm_epochs=1, b=32, epochs=1, n_test=32, eval_best_of=2,
             max_new_tokens=40, batch_size=32)
 CLAIMS_PRESETS = {
-    'claims': dict(overrides=dict(stop_patience=3, stages=8), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.7, 0.8, 0.9, 1.0),
+    'claims': dict(overrides=dict(stop_patience=3, stages=5), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.75, 1.0),
+                   tune_seed=100, raft_grid=dict(lr=(5e-4, 1e-3), epochs=(1,)), ppo_lrs=(3e-5, 1e-4),
+                   tune_K=8, kl_budget=4.0, calibration=dict(n_prompts=256, n=8, draws=200), claim_runs=False, diffusion=None),
+    'claims-full': dict(overrides=dict(stop_patience=3, stages=8), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.7, 0.8, 0.9, 1.0),
                    tune_seed=100, raft_grid=dict(lr=(2e-4, 5e-4, 1e-3), epochs=(1, 2)), ppo_lrs=(1e-5, 2e-5, 3e-5, 5e-5, 1e-4, 2e-4),
                    tune_K=8, kl_budget=4.0, calibration=dict(n_prompts=256, n=8, draws=200), claim_runs=True, diffusion=('cpu', (0, 1, 2, 3, 4))),
     'claims-quick': dict(overrides=dict(TINY, stop_patience=2, stages=4),

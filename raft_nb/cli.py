@@ -100,7 +100,7 @@ def raft_ppo(argv=None):
     finish('raft_ppo', run)
 
 # %% ../nbs/21_cli.ipynb #c1100011
-REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-quick')
+REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-full', 'claims-quick')
 DIFFUSION_PRESETS = ('cpu', 'quick')
 
 def raft_compare(argv=None):

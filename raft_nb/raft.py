@@ -227,7 +227,8 @@ def run_raft(policy, tokenizer, reward_fn, prompts, cfg: RAFTConfig, out, evalua
                                          desc=f'stage {t}', gen_batch_size=gen_batch_size, tc=tc,
                                          park_dir=None if parked is None else parked / 'policy')
     load = (lambda d: load_adapter(policy, d)) if is_lora(policy) else (lambda d: load_policy(d, tokenizer))
+    ec = getattr(evaluator, 'cfg', None)                 # an EvalConfig brings the stopping protocol (other evaluators: none)
     try: return raft_loop(policy, cfg, out, stage, ev, load, None if is_lora(policy) else tokenizer, acc, log,
-                          patience=evaluator.cfg.stop_patience, min_delta=evaluator.cfg.stop_min_delta)
+                          patience=getattr(ec, 'stop_patience', 0), min_delta=getattr(ec, 'stop_min_delta', 0.0))
     finally:
         if parked is not None: shutil.rmtree(parked, ignore_errors=True)
