@@ -8,8 +8,8 @@ import argparse, errno, os, pathlib, sys
 from .config import RAFTConfig, PPOConfig, load_config, add_config_args, overrides_from_args
 
 # %% auto #0
-__all__ = ['REPRODUCE_PRESETS', 'DIFFUSION_PRESETS', 'user_error', 'finish', 'check_writable', 'run_parser', 'parse_run',
-           'raft_align', 'raft_ppo', 'raft_compare', 'raft_reproduce', 'raft_diffusion']
+__all__ = ['REPRODUCE_PRESETS', 'DIFFUSION_PRESETS', 'user_error', 'finish', 'check_writable', 'tracking_arg', 'track_to',
+           'run_parser', 'parse_run', 'raft_align', 'raft_ppo', 'raft_compare', 'raft_reproduce', 'raft_diffusion']
 
 # %% ../nbs/21_cli.ipynb #c1100007
 def user_error(e: BaseException) -> str | None:
@@ -46,6 +46,17 @@ def check_writable(out, flag: str = '--out'):
     if not os.access(q, os.W_OK | os.X_OK): raise PermissionError(errno.EACCES, f'cannot create or write {flag} here (read-only)', str(q))
 
 # %% ../nbs/21_cli.ipynb #c110000d
+def tracking_arg(ap: argparse.ArgumentParser):
+    "`--tensorboard DIR`, on every command."
+    ap.add_argument('--tensorboard', metavar='DIR', default=None, help='also write every stage\'s metrics to TensorBoard event files '
+                    'in DIR (off by default; `tensorboard --logdir DIR` shows them)')
+
+def track_to(a):
+    "Turn tracking on for this process and its children (`raft_nb.loop.tracker` reads the variable), after checking DIR."
+    if getattr(a, 'tensorboard', None) is None: return
+    check_writable(a.tensorboard, '--tensorboard')
+    os.environ['RAFT_NB_TENSORBOARD'] = str(pathlib.Path(a.tensorboard).resolve())
+
 def run_parser(prog: str, description: str, algo_cls) -> argparse.ArgumentParser:
     "The options of `raft_align` and `raft_ppo`: a config file, the output, resume, the base, threads, and one flag per field."
     ap = argparse.ArgumentParser(prog=prog, description=description)
@@ -55,6 +66,7 @@ def run_parser(prog: str, description: str, algo_cls) -> argparse.ArgumentParser
     ap.add_argument('--base', default=None, help='directory holding (or to hold) the tokenizer/SFT/reward-model phases (default: --out)')
     ap.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: the same seed then repeats the same '
                     'numbers on this machine; 0 = torch’s choice, faster on many cores)')
+    tracking_arg(ap)
     add_config_args(ap, algo_cls)
     return ap
 
@@ -65,6 +77,7 @@ def parse_run(argv, prog: str, description: str, algo_cls):
         cfg = load_config(a.config, overrides_from_args(a), algo_cls)
         check_writable(a.out)
         if a.base is not None: check_writable(a.base, '--base')
+        track_to(a)
     except (ValueError, OSError) as e:
         print(f"{prog}: error: {user_error(e)}", file=sys.stderr); sys.stderr.flush(); os._exit(2)
     return a, cfg
@@ -100,7 +113,7 @@ def raft_ppo(argv=None):
     finish('raft_ppo', run)
 
 # %% ../nbs/21_cli.ipynb #c1100011
-REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-full', 'claims-quick')
+REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-full', 'claims-quick', 'methods', 'methods-quick')
 DIFFUSION_PRESETS = ('cpu', 'quick')
 
 def raft_compare(argv=None):
@@ -115,8 +128,10 @@ def raft_compare(argv=None):
     ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
     ap.add_argument('--jobs', type=int, default=1, help='runs (processes) at the same time')
     add_config_args(ap)
+    tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
+        track_to(a)
         import shutil
         check_writable(a.out)
         from raft_nb.compare import QUICK, QUICK_PPO, compare
@@ -142,8 +157,10 @@ def raft_reproduce(argv=None):
     ap.add_argument('--only', default=None, help="run only 'compare', 'diffusion' or one ablation (K, lam, beta, ranking, noise, "
                     "scale, overopt, hacking)")
     ap.add_argument('--figures', default=None, help='also copy the figures and report.md into this directory')
+    tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
+        track_to(a)
         import shutil
         check_writable(a.out)
         from raft_nb.reproduce import reproduce
@@ -153,7 +170,7 @@ def raft_reproduce(argv=None):
         if a.figures:
             f = pathlib.Path(a.figures); f.mkdir(parents=True, exist_ok=True)
             for x in pathlib.Path(a.out).glob('*.png'): shutil.copy(x, f / f'{a.preset}_{x.name}')
-            for n in ('report.md', 'claims.md'):               # claims.md: the claims presets
+            for n in ('report.md', 'claims.md', 'methods.md'):   # claims.md, methods.md: those presets
                 if (pathlib.Path(a.out) / n).exists(): shutil.copy(pathlib.Path(a.out) / n, f / n.replace('.md', f'_{a.preset}.md'))
     finish('raft_reproduce', run)
 
@@ -165,8 +182,10 @@ def raft_diffusion(argv=None):
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--figures', default=None, help='where to write the PNGs (default: OUT/figures)')
+    tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
+        track_to(a)
         check_writable(a.out)
         from raft_nb.diffusion_experiments import diffusion_experiments
         from raft_nb.models import quiet_libraries

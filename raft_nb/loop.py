@@ -9,9 +9,9 @@ from datasets import Dataset
 from .models import progress
 
 # %% auto #0
-__all__ = ['atomic_path', 'write_atomic', 'atomic_dir', 'save_figure', 'remove_stale_temporaries', 'stage_dir',
+__all__ = ['TRACKING_ENV', 'atomic_path', 'write_atomic', 'atomic_dir', 'save_figure', 'remove_stale_temporaries', 'stage_dir',
            'completed_stages', 'read_rows', 'save_stage', 'stage_seed', 'draw_prompts', 'plateaued', 'best_stage',
-           'format_metrics', 'raft_loop']
+           'tracker', 'track', 'format_metrics', 'raft_loop']
 
 # %% ../nbs/06_loop.ipynb #f7642788
 @contextlib.contextmanager
@@ -108,6 +108,27 @@ def best_stage(rows: list[dict], key: str = 'proxy') -> int | None:
     ok = [r for r in rows if r.get(key) is not None]
     return max(ok, key=lambda r: (r[key], -r['stage']))['stage'] if ok else None
 
+# %% ../nbs/06_loop.ipynb #8e528cb1
+TRACKING_ENV = 'RAFT_NB_TENSORBOARD'
+
+def tracker(out):
+    "A TensorBoard `SummaryWriter` for the run in `out` when `$RAFT_NB_TENSORBOARD` names a log root; None otherwise."
+    root = os.environ.get(TRACKING_ENV)
+    if not root: return None
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError as e:
+        raise ImportError(f"{TRACKING_ENV}={root} asks for TensorBoard, which is not installed: pip install tensorboard") from e
+    out = pathlib.Path(out).resolve()
+    return SummaryWriter(log_dir=str(pathlib.Path(root) / out.parent.name / out.name))
+
+def track(writer, t: int, m: dict):
+    "Write stage `t`'s finite numeric metrics `m` as scalars `stage/KEY` (nothing without a writer)."
+    if writer is None: return
+    for k, v in m.items():
+        if k != 'stage' and isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float('inf'):
+            writer.add_scalar(f'stage/{k}', v, t)
+    writer.flush()
+
 # %% ../nbs/06_loop.ipynb #08a19e1f
 def format_metrics(m: dict) -> str:
     "One log line of a stage's headline metrics."
@@ -129,8 +150,9 @@ def raft_loop(policy, cfg, out, stage_fn, eval_fn, load_fn, tokenizer=None, acce
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     if is_main: remove_stale_temporaries(out)              # what a killed run left half-written
     done = completed_stages(out)
+    tb = tracker(out) if is_main else None                 # TensorBoard, when asked for (`--tensorboard DIR`)
     def save(t, m, *a):                                    # one process writes, all wait for it
-        if is_main: save_stage(out, t, m, *a)
+        if is_main: save_stage(out, t, m, *a); track(tb, t, m)
         if accelerator is not None: accelerator.wait_for_everyone()
     if 0 not in done:
         t0 = time.time(); m = dict(stage=0, **eval_fn(policy, 0)); m['wall_time'] = time.time() - t0
@@ -157,4 +179,5 @@ def raft_loop(policy, cfg, out, stage_fn, eval_fn, load_fn, tokenizer=None, acce
         m['wall_time'] = time.time() - t0
         save(t, m, policy, tokenizer, samples, extra)
         log(f"stage {t} | {format_metrics(m)}")
+    if tb is not None: tb.close()
     return policy, read_rows(out)

@@ -14,17 +14,18 @@ from .models import checked_rewards, load_policy, default_accelerator, progress
 from .training import disable_dropout, with_lora, is_lora, reference_model, load_adapter
 from .metrics import distinct_n
 from .loop import raft_loop, stage_seed, draw_prompts
+from .report import ci95
 from .raft import generate_ids, select, Evaluator
 from .ppo import pack_rollout, masked_mean
 from .pipeline import prepare_run, summarize
 
 # %% auto #0
 __all__ = ['METHOD_CONFIGS', 'raftpp_align', 'grpo_align', 'rloo_align', 'reinforce_rej_align', 'iterdpo_align', 'ALIGNERS',
-           'COMPARED', 'SETTINGS', 'COMPARE_SIZES', 'T975', 'COMPARE_COLUMNS', 'token_logps_entropy', 'aggregate',
-           'k3_kl', 'pg_loss', 'raftpp_weights', 'grpo_advantages', 'rloo_advantages', 'reinforce_rej_weights',
-           'dpo_loss', 'best_worst_pairs', 'method_weights', 'sample_group', 'pg_rollout', 'make_optimizer',
-           'seq_logps', 'dpo_stage', 'method_name', 'peak_memory_mib', 'run_method', 'mean_ci', 'fmt_ci',
-           'method_tasks', 'summarize_methods', 'methods_table', 'plot_methods', 'compare_methods']
+           'COMPARED', 'SETTINGS', 'COMPARE_SIZES', 'COMPARE_COLUMNS', 'token_logps_entropy', 'aggregate', 'k3_kl',
+           'pg_loss', 'raftpp_weights', 'grpo_advantages', 'rloo_advantages', 'reinforce_rej_weights', 'dpo_loss',
+           'best_worst_pairs', 'method_weights', 'sample_group', 'pg_rollout', 'make_optimizer', 'seq_logps',
+           'dpo_stage', 'method_name', 'peak_memory_mib', 'run_method', 'mean_ci', 'fmt_pm', 'method_tasks',
+           'summarize_methods', 'methods_table', 'plot_methods', 'compare_methods']
 
 # %% ../nbs/10_methods.ipynb #7499f6fb
 def token_logps_entropy(model, batch: dict, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -303,21 +304,12 @@ COMPARE_SIZES = dict(       # shared set-up, then each method's sizes: equal sam
              iterdpo=dict(b=32, K=8, mini_batch=16)),
     full=dict(shared={}, raft={}, ppo={}, raftpp={}, grpo={}, rloo={}, reinforce_rej={}, iterdpo={}),
 )
-# t quantiles for two-sided 95% intervals, by degrees of freedom (beyond 30: the normal's 1.96)
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179,
-        13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 25: 2.060, 30: 2.042}
-
 def mean_ci(xs) -> tuple:
-    "(mean, half-width of the 95% t-interval) of the numbers in `xs` (None and NaN ignored); the half-width is None for one number."
-    xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
-    if not xs: return (None, None)
-    m = sum(xs) / len(xs)
-    if len(xs) == 1: return (m, None)
-    df = len(xs) - 1
-    t = T975.get(df) or (1.96 if df > 30 else T975[max(k for k in T975 if k <= df)])
-    return (m, t * math.sqrt(sum((x - m) ** 2 for x in xs) / df / len(xs)))
+    "(mean, half-width of the 95% t-interval) of `xs` (None and NaN ignored; `report.ci95`); the half-width is None for one number."
+    c = ci95(xs)
+    return (c.mean, None if c.lo is None else c.hi - c.mean)
 
-def fmt_ci(v, digits: int = 3) -> str:
+def fmt_pm(v, digits: int = 3) -> str:
     "mean ± 95% half-width (just the value when there is one seed; '–' when there is no value)."
     if v is None or v[0] is None: return '–'
     return f"{v[0]:.{digits}f}" + ('' if v[1] is None else f" ± {v[1]:.{digits}f}")
@@ -361,7 +353,7 @@ def methods_table(rows) -> str:
     for st in dict.fromkeys(r['setting'] for r in rows):
         out += [f"**{st} reward**", '', '| ' + ' | '.join(COMPARE_COLUMNS.values()) + ' |', '|' + '---|' * len(COMPARE_COLUMNS)]
         for r in (r for r in rows if r['setting'] == st):
-            out.append('| ' + ' | '.join(fmt_ci(r[k], 0 if k in ('stage_wall_time', 'peak_rss_mib') else 3) if isinstance(r[k], tuple)
+            out.append('| ' + ' | '.join(fmt_pm(r[k], 0 if k in ('stage_wall_time', 'peak_rss_mib') else 3) if isinstance(r[k], tuple)
                                          else str(r[k]) for k in COMPARE_COLUMNS) + ' |')
         out.append('')
     return '\n'.join(out)

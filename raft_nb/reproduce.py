@@ -9,11 +9,12 @@ from .compare import QUICK, QUICK_PPO, method_runs, summarize_comparison, write_
 from .ablations import ABLATIONS, ABLATIONS_DOC, ablation_tasks, write_ablation
 from .runner import run_tasks
 from .claims import CLAIMS_PRESETS
+from .methods import compare_methods
 from .report import collect
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['PRESETS', 'preset_runs', 'reproduce']
+__all__ = ['PRESETS', 'METHODS_PRESETS', 'preset_runs', 'reproduce']
 
 # %% ../nbs/17_reproduce.ipynb #9a541cdf
 def _thin(runs):
@@ -54,13 +55,19 @@ def preset_runs(preset, runs) -> list[tuple]:
     if p['max_stages']: runs = [(n, m, {**u, 'stages': min(u.get('stages', p['max_stages']), p['max_stages'])}) for n, m, u in runs]
     return runs
 
+METHODS_PRESETS = {'methods': dict(size='cpu', seeds=(0, 1, 2, 3, 4)),       # 10_methods: 7 methods × 2 reward settings × 5 seeds
+                   'methods-quick': dict(size='tiny', seeds=(0, 1))}           # the code path in minutes (a smoke test, not a result)
+
 def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, log=print) -> dict:
     "Run the main comparison and the ablations of `preset` in `out`, `jobs` processes at a time; returns everything written to `results.json`."
+    if preset in METHODS_PRESETS:                           # the methods of 10_methods side by side: their own runs, table and figures
+        if only is not None: raise ValueError(f"only does not apply to the preset {preset!r}: it is one experiment")
+        return compare_methods(out, **METHODS_PRESETS[preset], threads=threads, jobs=jobs, log=log)
     if preset in CLAIMS_PRESETS:                            # the claims experiment of 16_claims: its own runs, table and figures
         if only is not None: raise ValueError(f"only does not apply to the preset {preset!r}: it is one experiment")
         from raft_nb.claims import claims
         return claims(out, preset, threads, jobs, log)
-    if preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS) + list(CLAIMS_PRESETS)}, got {preset!r}")
+    if preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS) + list(CLAIMS_PRESETS) + list(METHODS_PRESETS)}, got {preset!r}")
     if only not in (None, 'compare', 'diffusion', *ABLATIONS):
         raise ValueError(f"only must be 'compare', 'diffusion' or one of {list(ABLATIONS)}, got {only!r}")
     p, out, t0 = PRESETS[preset], pathlib.Path(out), time.time()
