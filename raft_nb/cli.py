@@ -9,7 +9,8 @@ from .config import RAFTConfig, PPOConfig, load_config, add_config_args, overrid
 
 # %% auto #0
 __all__ = ['REPRODUCE_PRESETS', 'DIFFUSION_PRESETS', 'user_error', 'finish', 'check_writable', 'tracking_arg', 'track_to',
-           'run_parser', 'parse_run', 'raft_align', 'raft_ppo', 'raft_compare', 'raft_reproduce', 'raft_diffusion']
+           'run_parser', 'parse_run', 'raft_align', 'raft_ppo', 'experiment', 'raft_compare', 'raft_reproduce',
+           'raft_diffusion']
 
 # %% ../nbs/21_cli.ipynb #c1100007
 def user_error(e: BaseException) -> str | None:
@@ -116,6 +117,14 @@ def raft_ppo(argv=None):
 REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-full', 'claims-quick', 'methods', 'methods-quick')
 DIFFUSION_PRESETS = ('cpu', 'quick')
 
+def experiment(prog: str, a, body):
+    "Run an experiment command's `body()`: tracking on if asked, `--out` checked, the libraries quiet; errors in one line."
+    def run():
+        track_to(a); check_writable(a.out)
+        from raft_nb.models import quiet_libraries
+        quiet_libraries(); body()
+    finish(prog, run)
+
 def raft_compare(argv=None):
     "RAFT vs PPO on the same world, reward model and budget, over seeds."
     ap = argparse.ArgumentParser(prog='raft_compare', description=raft_compare.__doc__)
@@ -131,12 +140,8 @@ def raft_compare(argv=None):
     tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
-        track_to(a)
         import shutil
-        check_writable(a.out)
         from raft_nb.compare import QUICK, QUICK_PPO, compare
-        from raft_nb.models import quiet_libraries
-        quiet_libraries()
         ov = {**(QUICK if a.preset == 'quick' else {}), **overrides_from_args(a)}
         compare(a.out, a.seeds, a.Ks, a.betas, ov, {'ppo': QUICK_PPO} if a.preset == 'quick' else {}, a.threads, a.jobs)
         if a.figures:
@@ -145,7 +150,7 @@ def raft_compare(argv=None):
             for n in ('compare_curves.png', 'compare_frontier.png', 'compare_stability.png', 'tables.md'):
                 shutil.copy(pathlib.Path(a.out) / n, f / n.replace('.', f'{tag}.', 1))
         print((pathlib.Path(a.out) / 'tables.md').read_text())
-    finish('raft_compare', run)
+    experiment('raft_compare', a, run)
 
 def raft_reproduce(argv=None):
     "Regenerate the paper's tables and figures (RAFT vs PPO, ablations, diffusion) with one preset."
@@ -160,19 +165,15 @@ def raft_reproduce(argv=None):
     tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
-        track_to(a)
         import shutil
-        check_writable(a.out)
         from raft_nb.reproduce import reproduce
-        from raft_nb.models import quiet_libraries
-        quiet_libraries()
         reproduce(a.out, a.preset, a.threads, a.jobs, a.only)
         if a.figures:
             f = pathlib.Path(a.figures); f.mkdir(parents=True, exist_ok=True)
             for x in pathlib.Path(a.out).glob('*.png'): shutil.copy(x, f / f'{a.preset}_{x.name}')
             for n in ('report.md', 'claims.md', 'methods.md'):   # claims.md, methods.md: those presets
                 if (pathlib.Path(a.out) / n).exists(): shutil.copy(pathlib.Path(a.out) / n, f / n.replace('.md', f'_{a.preset}.md'))
-    finish('raft_reproduce', run)
+    experiment('raft_reproduce', a, run)
 
 def raft_diffusion(argv=None):
     "RAFT for diffusion models on 8×8 digits: two tasks, RAFT vs a DDPO-style baseline, over seeds (resumable)."
@@ -185,10 +186,6 @@ def raft_diffusion(argv=None):
     tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
-        track_to(a)
-        check_writable(a.out)
         from raft_nb.diffusion_experiments import diffusion_experiments
-        from raft_nb.models import quiet_libraries
-        quiet_libraries()
         diffusion_experiments(a.out, a.preset, tuple(a.seeds), a.threads, figures=a.figures)
-    finish('raft_diffusion', run)
+    experiment('raft_diffusion', a, run)

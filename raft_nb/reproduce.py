@@ -14,7 +14,7 @@ from .report import collect
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['PRESETS', 'METHODS_PRESETS', 'preset_runs', 'reproduce']
+__all__ = ['PRESETS', 'METHODS_PRESETS', 'preset_runs', 'preset_tasks', 'reproduce', 'gpu_preset_estimate']
 
 # %% ../nbs/17_reproduce.ipynb #9a541cdf
 def _thin(runs):
@@ -58,6 +58,18 @@ def preset_runs(preset, runs) -> list[tuple]:
 METHODS_PRESETS = {'methods': dict(size='cpu', seeds=(0, 1, 2, 3, 4)),       # 10_methods: 7 methods × 2 reward settings × 5 seeds
                    'methods-quick': dict(size='tiny', seeds=(0, 1))}           # the code path in minutes (a smoke test, not a result)
 
+def preset_tasks(preset: str, only=None) -> tuple[list, dict]:
+    "The `(seed, name, method, changes)` runs of `preset` (the main comparison, then the ablations; `only` one of them) and their labels."
+    p, tasks, labels = PRESETS[preset], [], {}
+    if only in (None, 'compare'):
+        for r in method_runs(p['Ks'], p['betas']):
+            for s in p['seeds']: tasks.append((s, *r)); labels.setdefault((s, r[0]), 'main comparison')
+    for n, r in ABLATIONS.items():
+        if only not in (None, n): continue
+        for t in ablation_tasks(n, p['ablation_seeds'], preset_runs(preset, r)):
+            tasks.append(t); labels[(t[0], t[1])] = ' + '.join(dict.fromkeys(filter(None, [labels.get((t[0], t[1])), f'ablation {ABLATIONS_DOC[n]}'])))
+    return tasks, labels
+
 def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, log=print) -> dict:
     "Run the main comparison and the ablations of `preset` in `out`, `jobs` processes at a time; returns everything written to `results.json`."
     if preset in METHODS_PRESETS:                           # the methods of 10_methods side by side: their own runs, table and figures
@@ -74,14 +86,7 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     runs_dir = out / 'runs'                                 # every run of every experiment, per seed; shared bases, shared runs
     cmp_runs = method_runs(p['Ks'], p['betas'])
     abl = {n: preset_runs(preset, r) for n, r in ABLATIONS.items() if only in (None, n)}
-    tasks, labels = [], {}
-    if only in (None, 'compare'):
-        tasks += [(s, *r) for r in cmp_runs for s in p['seeds']]
-        for s in p['seeds']:
-            for r in cmp_runs: labels.setdefault((s, r[0]), 'main comparison')
-    for n, runs in abl.items():
-        for t in ablation_tasks(n, p['ablation_seeds'], runs):
-            tasks.append(t); labels[(t[0], t[1])] = ' + '.join(dict.fromkeys(filter(None, [labels.get((t[0], t[1])), f'ablation {ABLATIONS_DOC[n]}'])))
+    tasks, labels = preset_tasks(preset, only)
     diff = p['diffusion'] if only in (None, 'diffusion') else None
     if diff: tasks.append((0, 'diffusion experiments', 'call', (_diffusion_task(out, *diff, threads), 40.0)))
     log(f"raft_reproduce --preset {preset}: {len(tasks)} runs (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
@@ -110,3 +115,39 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     write_atomic(out / 'report.md', f"# raft_reproduce --preset {preset}\n\n" + '\n\n'.join(md) + '\n')
     log(f"raft_reproduce: wrote {out}/report.md, results.json and {len(figs)} figures in {results['wall_time']:.0f}s")
     return results
+
+# %% ../nbs/17_reproduce.ipynb #a96e918a
+def _sample_steps(prompts: int, gen_batch_size: int, max_new_tokens: int) -> int: return -(-prompts // gen_batch_size) * max_new_tokens
+
+def gpu_preset_estimate(preset: str = 'gpu', P: float = 494e6, hh_pairs: int = 160_800, keep: float = 0.73, seq_tokens: int = 250,
+                        peak_tflops: float = 989.0, hbm_tbs: float = 4.8, mfu: float = 0.35, step_ms: float = 5.0) -> dict:
+    "Seconds of `preset`'s runs by phase, derived from its run list with the stated hardware and data assumptions (see above)."
+    from raft_nb.runner import task_config
+    from raft_nb.data import SPLITS
+    p, tasks = PRESETS[preset], list({(t[0], t[1]): t for t in preset_tasks(preset)[0]}.values())
+    flops = lambda tokens, k: k * P * tokens / (peak_tflops * 1e12 * mfu)                      # k = 6 training, 2 scoring
+    def sample(prompts, n, cfg):                                                                 # decode steps, each memory-, compute- or launch-bound
+        step = max(step_ms / 1e3, 2 * P / (hbm_tbs * 1e12) + 2 * P * min(prompts, cfg.model.gen_batch_size) * n / (peak_tflops * 1e12))
+        return _sample_steps(prompts, cfg.model.gen_batch_size, cfg.algo.max_new_tokens) * step
+    def evaluate(cfg):                                                                           # test samples, their scores, ppl and KL passes
+        e = cfg.eval
+        return sample(e.n_test, e.eval_best_of, cfg) + flops(e.n_test * (2 * e.eval_best_of + 3) * seq_tokens, 2)
+    t = dict(sft=0.0, reward_model=0.0, sampling=0.0, scoring_and_training=0.0, evaluation=0.0)
+    for seed in sorted({s for s, *_ in tasks}):
+        c = task_config('raft', {}, p['overrides'], seed)
+        t['sft'] += flops(hh_pairs * keep * SPLITS['sft'] * seq_tokens * c.sft.sft_epochs, 6)
+        t['reward_model'] += flops(hh_pairs * keep * SPLITS['rm'] * 2 * seq_tokens * c.rm.rm_epochs, 6)
+    for seed, name, method, changes in tasks:
+        c = task_config(method, changes, {**p['overrides'], **(p['ppo_overrides'] if method == 'ppo' else {})}, seed)
+        a = c.algo
+        if method == 'bestofk':                                                                  # the SFT model's best-of-K on the test prompts
+            t['sampling'] += sample(c.eval.n_test, 32, c); t['scoring_and_training'] += flops(c.eval.n_test * 32 * seq_tokens, 2); continue
+        t['evaluation'] += (a.stages + 1) * evaluate(c)
+        if method == 'ppo':
+            n = a.rollout_batch * a.rollouts_per_stage
+            t['sampling'] += a.stages * a.rollouts_per_stage * sample(a.rollout_batch, 1, c)
+            t['scoring_and_training'] += a.stages * (flops(4 * n * seq_tokens, 2) + flops(2 * a.ppo_epochs * n * seq_tokens, 6))  # π, π₀, V, RM; π and V trained
+        else:
+            t['sampling'] += a.stages * sample(a.b, a.K, c)
+            t['scoring_and_training'] += a.stages * (flops(a.b * a.K * seq_tokens, 2) + flops(a.b * a.epochs * seq_tokens, 6))
+    return dict(t, total=sum(t.values()), runs=len(tasks))
