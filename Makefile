@@ -52,7 +52,7 @@ diffusion: setup
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2
-	$(BIN)/python -m pytest -q --durations=20 tests
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --durations=20 tests
 
 export: setup
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/make_readme.py
