@@ -14,7 +14,7 @@ from .models import checked_rewards, load_policy, default_accelerator, progress
 from .training import disable_dropout, with_lora, is_lora, reference_model, load_adapter
 from .metrics import distinct_n
 from .loop import raft_loop, stage_seed, draw_prompts
-from .report import ci95
+from .report import ci95, paired_diff, verdict, fmt_ci, interp
 from .raft import generate_ids, select, Evaluator
 from .ppo import pack_rollout, masked_mean
 from .pipeline import prepare_run, summarize
@@ -330,48 +330,78 @@ def method_tasks(size: str = 'cpu', seeds=(0, 1, 2, 3, 4), settings=SETTINGS, me
     return out
 
 def summarize_methods(res: dict) -> list[dict]:
-    "One row per run of collected results (`report.collect`): final metrics with 95% intervals over seeds, cost per stage."
+    """One row per run of collected results (`report.collect`): final metrics with 95% intervals over seeds, the gain over the
+    SFT model and the difference to RAFT in the same setting (both paired by seed: the runs of a seed share their SFT model),
+    the gold reward at equal stage time (the shortest run's total in that setting), and the cost per stage."""
+    by = lambda r, f: {p['seed']: f(p) for p in r['seeds']}
+    gold = lambda p: p['rows'][-1]['gold']
+    budget = {st: min(p['cum_time'][-1] for n, r in res['runs'].items() if n.endswith('_' + st) for p in r['seeds'])
+              for st in dict.fromkeys(n.rsplit('_', 1)[1] for n in res['runs'])}
     rows = []
     for name, r in res['runs'].items():
-        P = r['seeds']; last = lambda k: mean_ci([p['rows'][-1].get(k) for p in P])
-        rows.append(dict(run=name, method=r['method'], setting=name.rsplit('_', 1)[1], seeds=len(P),
-                         samples=P[0]['rows'][-1]['samples_generated'],
-                         gold=last('gold'), reward=last('reward'), kl=last('kl'), entropy=last('entropy'),
+        P, st = r['seeds'], name.rsplit('_', 1)[1]; last = lambda k: mean_ci([p['rows'][-1].get(k) for p in P])
+        ref = res['runs'].get(f'raft_{st}')
+        vs = paired_diff(by(r, gold), by(ref, gold)) if ref is not None and r['method'] != 'raft' else None
+        at_t = lambda p: interp(p['cum_time'], [x['gold'] for x in p['rows']], budget[st])
+        rows.append(dict(run=name, method=r['method'], setting=st, seeds=len(P), samples=P[0]['rows'][-1]['samples_generated'],
+                         sft_gold=mean_ci([p['rows'][0]['gold'] for p in P]), gold=last('gold'),
+                         gain=mean_ci([gold(p) - p['rows'][0]['gold'] for p in P]),
+                         vs_raft=None if vs is None else (vs, verdict(vs, '>')), gold_at_time=mean_ci([at_t(p) for p in P]),
+                         time_budget=budget[st], reward=last('reward'), kl=last('kl'), entropy=last('entropy'),
                          entropy_start=mean_ci([p['rows'][0].get('entropy') for p in P]),
                          best_gold=mean_ci([max(x['gold'] for x in p['rows']) for p in P]),
                          stage_wall_time=mean_ci([sum(x['wall_time'] for x in p['rows'][1:]) / max(1, len(p['rows']) - 1) for p in P]),
                          peak_rss_mib=mean_ci([p['cost'].get('peak_rss_mib') for p in P])))
     return rows
 
-COMPARE_COLUMNS = dict(run='run', seeds='seeds', samples='samples', gold='gold reward (test)', reward='training reward (test)',
-                       kl='KL to SFT', entropy='entropy', entropy_start='entropy (SFT)', best_gold='best stage gold',
+COMPARE_COLUMNS = dict(run='run', seeds='seeds', gold='gold reward (test)', gain='gain over SFT (paired)',
+                       vs_raft='− RAFT (paired) → verdict of "better than RAFT"', gold_at_time='gold at equal stage time',
+                       reward='training reward (test)', kl='KL to SFT', entropy='entropy', best_gold='best stage gold',
                        stage_wall_time='s / stage', peak_rss_mib='peak RSS (MiB)')
+
+def _methods_cell(r, k) -> str:
+    v = r[k]
+    if k == 'vs_raft': return '–' if v is None else f"{fmt_ci(v[0])}: {v[1]}"
+    return fmt_pm(v, 0 if k in ('stage_wall_time', 'peak_rss_mib') else 3) if isinstance(v, tuple) else str(v)
 
 def methods_table(rows) -> str:
     "The Markdown table of `summarize_methods` rows, grouped by setting."
     out = []
     for st in dict.fromkeys(r['setting'] for r in rows):
-        out += [f"**{st} reward**", '', '| ' + ' | '.join(COMPARE_COLUMNS.values()) + ' |', '|' + '---|' * len(COMPARE_COLUMNS)]
-        for r in (r for r in rows if r['setting'] == st):
-            out.append('| ' + ' | '.join(fmt_pm(r[k], 0 if k in ('stage_wall_time', 'peak_rss_mib') else 3) if isinstance(r[k], tuple)
-                                         else str(r[k]) for k in COMPARE_COLUMNS) + ' |')
-        out.append('')
+        R = [r for r in rows if r['setting'] == st]
+        out += [f"## {st} reward", '', f"SFT model: gold {fmt_pm(R[0]['sft_gold'])}, entropy {fmt_pm(R[0]['entropy_start'])}; "
+                f"{R[0]['samples']:,} samples per run; equal stage time: {R[0]['time_budget']:.0f} s", '',
+                '| ' + ' | '.join(COMPARE_COLUMNS.values()) + ' |', '|' + '---|' * len(COMPARE_COLUMNS)]
+        out += ['| ' + ' | '.join(_methods_cell(r, k) for k in COMPARE_COLUMNS) + ' |' for r in R] + ['']
     return '\n'.join(out)
 
 def plot_methods(res, path):
-    "Gold reward, training reward and entropy against samples generated, per setting (mean over seeds)."
+    """Per setting: gold reward against samples and against stage time (means over seeds), the policy's entropy, and the
+    final gold reward of each method with its 95% interval over seeds."""
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     from raft_nb.loop import save_figure
     settings = list(dict.fromkeys(n.rsplit('_', 1)[1] for n in res['runs']))
-    fig, ax = plt.subplots(len(settings), 3, figsize=(16, 4.2 * len(settings)), squeeze=False)
+    fig, ax = plt.subplots(len(settings), 4, figsize=(20, 4.2 * len(settings)), squeeze=False)
+    mean = lambda P, f: [sum(f(p, t) for p in P) / len(P) for t in range(len(P[0]['rows']))]
     for i, st in enumerate(settings):
-        for j, (name, r) in enumerate((n, r) for n, r in res['runs'].items() if n.endswith('_' + st)):
-            P = r['seeds']; xs = [x['samples_generated'] for x in P[0]['rows']]
-            for a, k in zip(ax[i], ('gold', 'reward', 'entropy')):
-                a.plot(xs, [sum(p['rows'][t][k] for p in P) / len(P) for t in range(len(xs))], marker='o', c=f'C{j}',
-                       ls='-' if r['method'] in ('raft', 'raftpp') else '--', label=r['method'])
-        for a, k in zip(ax[i], ('test gold reward', 'test training reward', 'entropy of the policy (nats/token)')):
-            a.set(xlabel='samples generated', ylabel=k, title=f'{st} reward: {k}'); a.legend(fontsize=7)
+        runs = [(n, r) for n, r in res['runs'].items() if n.endswith('_' + st)]
+        for j, (name, r) in enumerate(runs):
+            P, kw = r['seeds'], dict(marker='o', ms=3, c=f'C{j}', ls='-' if r['method'] in ('raft', 'raftpp') else '--', label=r['method'])
+            xs = [x['samples_generated'] for x in P[0]['rows']]
+            ax[i][0].plot(xs, mean(P, lambda p, t: p['rows'][t]['gold']), **kw)
+            ax[i][1].plot(mean(P, lambda p, t: p['cum_time'][t]), mean(P, lambda p, t: p['rows'][t]['gold']), **kw)
+            ax[i][2].plot(xs, mean(P, lambda p, t: p['rows'][t]['entropy']), **kw)
+            m, h = mean_ci([p['rows'][-1]['gold'] for p in P])
+            ax[i][3].errorbar([j], [m], yerr=None if h is None else [[h], [h]], fmt='o', c=f'C{j}', capsize=4)
+        ax[i][3].set_xticks(range(len(runs)), [r['method'] for _, r in runs], rotation=30)
+        sft = mean_ci([p['rows'][0]['gold'] for p in runs[0][1]['seeds']])[0]
+        ax[i][3].axhline(sft, c='grey', ls=':', label='SFT model'); ax[i][3].legend(fontsize=7)
+        for a, (xl, yl, t) in zip(ax[i], (('samples generated', 'test gold reward', 'gold reward at equal samples'),
+                                          ('stage time (s, cumulative)', 'test gold reward', 'gold reward at equal wall time'),
+                                          ('samples generated', 'entropy (nats/token)', 'entropy of the policy'),
+                                          ('', 'final test gold reward', 'final gold (95% interval)'))):
+            a.set(xlabel=xl, ylabel=yl, title=f'{st} reward: {t}')
+            if a is not ax[i][3]: a.legend(fontsize=7)
     fig.tight_layout(); save_figure(fig, path)
 
 def compare_methods(out='runs/methods', size: str = 'cpu', seeds=(0, 1, 2, 3, 4), settings=SETTINGS, methods=COMPARED,
