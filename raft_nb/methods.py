@@ -15,25 +15,19 @@ from .training import disable_dropout, with_lora, is_lora, reference_model, load
 from .metrics import distinct_n
 from .loop import raft_loop, stage_seed, draw_prompts
 from .report import ci95, paired_diff, verdict, fmt_ci, interp
-from .raft import generate_ids, select, Evaluator
+from .raft import generate_ids, select, Evaluator, token_logps_entropy
 from .ppo import pack_rollout, masked_mean
 from .pipeline import prepare_run, summarize
 
 # %% auto #0
 __all__ = ['METHOD_CONFIGS', 'raftpp_align', 'grpo_align', 'rloo_align', 'reinforce_rej_align', 'iterdpo_align', 'ALIGNERS',
-           'COMPARED', 'SETTINGS', 'COMPARE_SIZES', 'COMPARE_COLUMNS', 'token_logps_entropy', 'aggregate', 'k3_kl',
-           'pg_loss', 'raftpp_weights', 'grpo_advantages', 'rloo_advantages', 'reinforce_rej_weights', 'dpo_loss',
+           'COMPARED', 'SETTINGS', 'COMPARE_SIZES', 'COMPARE_COLUMNS', 'aggregate', 'k3_kl', 'pg_loss',
+           'raftpp_weights', 'grpo_advantages', 'rloo_advantages', 'reinforce_rej_weights', 'dpo_loss',
            'best_worst_pairs', 'method_weights', 'sample_group', 'pg_rollout', 'make_optimizer', 'seq_logps',
            'dpo_stage', 'method_name', 'peak_memory_mib', 'run_method', 'mean_ci', 'fmt_pm', 'method_tasks',
            'summarize_methods', 'methods_table', 'plot_methods', 'compare_methods']
 
 # %% ../nbs/10_methods.ipynb #7499f6fb
-def token_logps_entropy(model, batch: dict, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    "(log π(token t+1 | ≤ t), entropy of π(· | ≤ t)) at every target position, at `temperature`."
-    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], position_ids=batch['position_ids']).logits
-    lp = F.log_softmax(logits[:, :-1].float() / temperature, -1)
-    return lp.gather(2, batch['input_ids'][:, 1:, None]).squeeze(-1), -(lp.exp() * lp).sum(-1)
-
 def aggregate(per_token, mask, norm: str = 'token_mean', max_len: int | None = None):
     "Reduce a (B, T) per-token loss over the response tokens as `norm` says (see the list above)."
     if norm == 'token_mean': return (per_token * mask).sum() / mask.sum().clamp(min=1)

@@ -18,7 +18,7 @@ from .loop import raft_loop, stage_seed, draw_prompts
 
 # %% auto #0
 __all__ = ['sample_ids', 'shares', 'my_prompts', 'gather_rows', 'generate_ids', 'generate', 'select', 'ranking_scores',
-           'raft_stage', 'pairwise_agreement', 'response_entropy', 'Evaluator', 'run_raft']
+           'raft_stage', 'pairwise_agreement', 'token_logps_entropy', 'response_entropy', 'Evaluator', 'run_raft']
 
 # %% ../nbs/07_raft.ipynb #88f94052
 @torch.no_grad()
@@ -154,6 +154,12 @@ def pairwise_agreement(r: torch.Tensor, g: torch.Tensor) -> float:
     return score[upper].double().mean().item()
 
 # %% ../nbs/07_raft.ipynb #2085ae13
+def token_logps_entropy(model, batch: dict, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    "(log π(token t+1 | ≤ t), entropy of π(· | ≤ t)) at every target position, at `temperature`."
+    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], position_ids=batch['position_ids']).logits
+    lp = F.log_softmax(logits[:, :-1].float() / temperature, -1)
+    return lp.gather(2, batch['input_ids'][:, 1:, None]).squeeze(-1), -(lp.exp() * lp).sum(-1)
+
 @torch.no_grad()
 def response_entropy(model, tokenizer, prompts, responses, temperature: float = 1.0, batch_size: int = 64) -> float:
     "Mean entropy (nats) of `model`'s next-token distribution over the response tokens (+ EOS), token-weighted."
@@ -162,9 +168,8 @@ def response_entropy(model, tokenizer, prompts, responses, temperature: float = 
     dev, tot, n = next(model.parameters()).device, 0.0, 0
     for idx in length_batches([len(e['input_ids']) for e in enc], batch_size):
         b = {k: v.to(dev) for k, v in collate([enc[i] for i in idx], tokenizer.pad_token_id).items()}
-        logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], position_ids=b['position_ids']).logits[:, :-1].float()
-        lp, mask = F.log_softmax(logits / temperature, -1), b['labels'][:, 1:] != -100
-        tot += (-(lp.exp() * lp).sum(-1) * mask).sum().item(); n += int(mask.sum())
+        h, mask = token_logps_entropy(model, b, temperature)[1], b['labels'][:, 1:] != -100
+        tot += (h * mask).sum().item(); n += int(mask.sum())
     return tot / max(n, 1)
 
 @dataclass
