@@ -14,8 +14,8 @@ __all__ = ['AXIS_METHODS', 'CLAIM_RUNS', 'PAPER', 'METHOD_STYLE', 'CLAIM_COLUMNS
            'agreement_under_noise', 'calibrate_sigma', 'sft_gold_samples', 'calibrate', 'level_name', 'reward_levels',
            'quality_runs', 'tuning_runs', 'tuning_score', 'apply_tuning_rule', 'tune_from_runs', 'measures', 'by_seed',
            'at_budget', 'claim_row', 'lm_claims', 'diffusion_records', 'diffusion_claims', 'quality_table',
-           'plot_quality', 'plot_curves', 'plot_intervals', 'where_it_holds', 'claims_markdown', 'claims',
-           'estimated_wall_time']
+           'plot_quality', 'plot_curves', 'plot_intervals', 'claims_reading', 'where_it_holds', 'claims_markdown',
+           'claims', 'estimated_wall_time']
 
 # %% ../nbs/16_claims.ipynb #c1a10007
 def _pairs(g):
@@ -373,6 +373,52 @@ def plot_intervals(rows: list[dict], path):
     fig.suptitle('Every claim: the 95% interval of its difference (green holds, red does not hold, grey undecided)', fontsize=9)
     fig.tight_layout(); save_figure(fig, path)
 
+# %% ../nbs/16_claims.ipynb
+def claims_reading(results: dict) -> str:
+    "Why our ordering differs from the paper's, in words written from the results record: every number and verdict is read from it."
+    R = {r['id']: r for r in results['claims']}
+    def say(cid, what=''):
+        r = R.get(cid)
+        if r is None or r['ci']['n'] == 0: return f"{what}not run"
+        return f"{what}{fmt_ci(CI(**r['ci']))}, {r['verdict']}"
+    v = lambda cid: R[cid]['verdict'] if cid in R and R[cid]['ci']['n'] else None
+    qt, ex = results['quality'], level_name(1.0)
+    lv = list(dict.fromkeys(r['level'] for r in qt))
+    noisy = [l for l in lv if l not in ('learned', ex)]
+    agr = lambda l: [r['agreement']['mean'] for r in qt if r['level'] == l and r['agreement']['mean'] is not None]
+    out = []
+    if agr('learned'):
+        a = agr('learned')
+        out.append(f"On the policies' own test samples the learned reward model orders a pair as gold does only {min(a):.2f}–{max(a):.2f} "
+                   f"of the time (per method, mean over seeds and stages)" +
+                   ''.join(f"; the gold reward with noise {l} {statistics.fmean(agr(l)):.2f}" for l in noisy if agr(l)) + "; exact gold 1.")
+    out.append("**Larger K** (final gold, RAFT-K16 − RAFT-K4): " + '; '.join(
+        [say('rq2_K', 'learned reward model ')] + [say(f'rq2_K@{l}', f'{l} ') for l in noisy + [ex]]) +
+        f". Against the learned model RAFT-K16's gold peaks and falls (best − final: {say('rq3_overopt_raft')}).")
+    out.append("**RAFT against PPO** (final gold, RAFT-K16 − PPO): " + '; '.join(
+        [say('rq1_reward', 'learned reward model '), say('rq1_reward_equal_samples', 'at equal samples '),
+         say('rq1_reward_equal_time', 'at equal stage time ')] + [say(f'rq1_reward@{l}', f'{l} ') for l in noisy + [ex]]) + '.')
+    k_learned, k_exact, p_exact = v('rq2_K'), v(f'rq2_K@{ex}'), v(f'rq1_reward@{ex}')
+    if k_exact == 'holds' and k_learned != 'holds':
+        out.append("So **\"larger K hurts\" is the proxy's doing**: with a reward that is right, the paper's K ordering returns.")
+    elif k_exact is not None:
+        out.append(f"The K ordering does not return with a reward that is right (exact gold: {k_exact}), so the proxy alone does not explain it.")
+    if p_exact == 'does not hold':
+        out.append("**PPO stays ahead of RAFT even with the exact gold reward**, so the RAFT-against-PPO reversal is not the proxy's doing "
+                   "at these sizes: it belongs to the methods as run here.")
+    elif p_exact == 'holds':
+        out.append("With the exact gold reward RAFT ≥ PPO holds: the reversal is the proxy's doing.")
+    elif p_exact is not None:
+        out.append("With the exact gold reward RAFT against PPO is undecided.")
+    t = results.get('tuning') or {}
+    if t: out.append("Both methods were tuned with the same budget and gold-blind rule: " +
+                     ', '.join(f"{m.upper()} chose {', '.join(f'{k} {x:g}' for k, x in c['changes'].items())}" for m, c in t.items()) + '.')
+    st = [x for r in qt for x in r['per_seed']['stages'].values()]
+    if st and results.get('max_stages'):
+        n = sum(x < results['max_stages'] for x in st)
+        out.append(f"{n} of the axis's {len(st)} runs stopped on a plateau of the held-out proxy before the maximum of {results['max_stages']} stages.")
+    return ' '.join(out)
+
 # %% ../nbs/16_claims.ipynb #c1a10031
 CLAIM_COLUMNS = dict(rq='RQ', id='claim', paper='the paper says', measure='we measure', ours='ours: mean [95% interval] (seeds)',
                      verdict='verdict', figure='figure')
@@ -397,6 +443,7 @@ def claims_markdown(results: dict) -> str:
           '## Where the headline claims hold along the reward-quality axis', '',
           f"- RAFT-K16 ≥ PPO: {where_it_holds(rows, 'rq1_reward')}.",
           f"- RAFT-K16 > RAFT-K4: {where_it_holds(rows, 'rq2_K')}.", '',
+          "## Why our ordering differs from the paper's", '', claims_reading(results), '',
           '## The reward-quality axis (figure: `claims_quality.png`)', '']
     ms = lambda c, d=3: fmt_ci(CI(**c), d)
     md.append(write_table([dict(level=r['level'], method=r['method'], sigma=r['sigma'], agreement=ms(r['agreement']), gold=ms(r['gold']),
@@ -412,8 +459,10 @@ def claims_markdown(results: dict) -> str:
         md += ['', f"## Tuning: {m.upper()} (rule: best held-out proxy within KL ≤ {t['kl_budget']:g} nats; seed {results['tune_seed']})", '',
                f"Chosen: `{t['choice']}` {t['changes']}" + (' (no trial stayed inside the budget: smallest final KL)' if t['fallback'] else '') + '.', '',
                write_table([{**x, **{k: f'{x[k]:g}' for k in ('lr', 'critic_lr') if k in x}} for x in t['table']], None)]
+    inv = results.get('invocations') or [dict(wall_time=results['wall_time'], jobs=results['jobs'])]
     md += ['', f"Stopping: stages until the held-out proxy has not improved for {results['stop_patience']} stages, at most {results['max_stages']}. "
-           f"This invocation took {results['wall_time']:.0f} s ({results['jobs']} jobs; a rerun reuses every finished run)."]
+           f"Invocations of this preset in its folder (a rerun reuses every finished run): " +
+           ', '.join(f"{x['wall_time']:,.0f} s ({x['jobs']} jobs)" for x in inv) + '.']
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/16_claims.ipynb #c1a10033
@@ -466,6 +515,9 @@ def claims(out='runs/claims', preset: str = 'claims', threads: int = 1, jobs: in
     plot_quality(qt, out / 'claims_quality.png'); plot_curves(res, out / 'claims_curves.png'); plot_intervals(rows, out / 'claims_intervals.png')
     if p['diffusion'] and (out / 'diffusion' / 'figures' / 'diffusion_curves.png').exists():
         shutil.copy(out / 'diffusion' / 'figures' / 'diffusion_curves.png', out / 'diffusion_curves.png')
+    old = json.loads((out / 'results.json').read_text()) if (out / 'results.json').exists() else {}
+    results['invocations'] = old.get('invocations') or ([dict(wall_time=old['wall_time'], jobs=old['jobs'])] if old else [])
+    results['invocations'].append(dict(wall_time=results['wall_time'], jobs=jobs))
     write_atomic(out / 'results.json', json.dumps(results, indent=1, default=str))
     write_atomic(out / 'claims.md', claims_markdown(results))
     log(f"raft_reproduce --preset {preset}: wrote {out}/claims.md, results.json and the figures in {results['wall_time']:.0f}s")

@@ -17,3 +17,12 @@ def test_readme_tables_come_from_reports():
     readme = (ROOT / 'README.md').read_text(encoding='utf-8')
     assert len(BLOCK.findall(readme)) >= 3, 'the results tables of nbs/index.ipynb should be <!-- table: FILE § HEADING --> blocks'
     assert not update_notebook(write=False), 'run: python tools/make_readme.py --update'
+
+def test_text_and_table_blocks_are_filled_from_a_report(tmp_path):
+    "A text block takes the prose under its heading (up to the next heading or table); a table block its first table."
+    from make_readme import fill
+    rep = tmp_path / 'r.md'
+    rep.write_text('# Report\n\n## Why it differs\n\nOne **paragraph** from the results.\n\nAnd a second.\n\n| a |\n|---|\n| 1 |\n\n## Next\n\nnot this\n')
+    md = fill(f'x\n<!-- text: {rep} § Why -->\nstale\n<!-- /text -->\n<!-- table: {rep} § Why -->\n<!-- /table -->\n')
+    assert 'One **paragraph** from the results.\n\nAnd a second.\n<!-- /text -->' in md and 'stale' not in md and 'not this' not in md
+    assert '| a |\n|---|\n| 1 |\n<!-- /table -->' in md

@@ -7,21 +7,36 @@ Tables of results are never typed by hand: a block
     ...
     <!-- /table -->
 in a markdown cell is filled with the first table under the heading that starts with that text in that file
-(a committed report written by the code that ran the experiment). `--update` writes the filled blocks back into
+(a committed report written by the code that ran the experiment); a block `<!-- text: FILE § HEADING -->` ...
+`<!-- /text -->` is filled with the prose under that heading (its paragraphs, up to the next heading or table). `--update` writes the filled blocks back into
 the notebook too; `--check` fails when README.md or the notebook's blocks are not current.
 Usage: python tools/make_readme.py [--check | --update]
 """
 import json, pathlib, re, sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BLOCK = re.compile(r'(<!-- table: (?P<file>[^§]+?) § (?P<head>.+?) -->\n)(?P<body>.*?)(<!-- /table -->)', re.S)
+BLOCK = re.compile(r'(<!-- (?P<kind>table|text): (?P<file>[^§]+?) § (?P<head>.+?) -->\n)(?P<body>.*?)(<!-- /(?P=kind) -->)', re.S)
 
-def section_table(file, head) -> str:
-    "The first Markdown table under the first heading of `file` that starts with `head`."
+def _section(file, head) -> list[str]:
+    "The lines after the first heading of `file` that starts with `head`."
     lines = (ROOT / file).read_text(encoding='utf-8').split('\n')
     start = next((i for i, l in enumerate(lines) if l.startswith('#') and l.lstrip('#').strip().startswith(head)), None)
     if start is None: sys.exit(f'{file}: no heading starting with {head!r}')
+    return lines[start + 1:]
+
+def section_text(file, head) -> str:
+    "The paragraphs under the first heading of `file` that starts with `head`, up to the next heading or table."
+    out = []
+    for l in _section(file, head):
+        if l.startswith('#') or l.startswith('|'): break
+        out.append(l)
+    text = '\n'.join(out).strip()
+    if not text: sys.exit(f'{file} § {head}: no text')
+    return text + '\n'
+
+def section_table(file, head) -> str:
+    "The first Markdown table under the first heading of `file` that starts with `head`."
     rows = []
-    for l in lines[start + 1:]:
+    for l in _section(file, head):
         if l.startswith('#'): break
         if l.startswith('|'): rows.append(l)
         elif rows: break
@@ -30,7 +45,8 @@ def section_table(file, head) -> str:
 
 def fill(md: str) -> str:
     "`md` with every table block filled from its report."
-    return BLOCK.sub(lambda m: m.group(1) + section_table(m['file'].strip(), m['head'].strip()) + m.group(5), md)
+    get = lambda m: (section_table if m['kind'] == 'table' else section_text)(m['file'].strip(), m['head'].strip())
+    return BLOCK.sub(lambda m: m.group(1) + get(m) + m.group(6), md)
 
 def render(nb_path=ROOT / 'nbs' / 'index.ipynb') -> str:
     nb = json.loads(pathlib.Path(nb_path).read_text(encoding='utf-8'))
