@@ -10,12 +10,12 @@ from .report import CI, ci95, paired_diff, verdict, fmt_ci, VERDICTS, collect, i
 from .loop import write_atomic, save_figure, best_stage, read_rows
 
 # %% auto #0
-__all__ = ['AXIS_METHODS', 'CLAIM_RUNS', 'PAPER', 'METHOD_STYLE', 'CLAIM_COLUMNS', 'TINY', 'CLAIMS_PRESETS', 'expected_agreement',
-           'agreement_under_noise', 'calibrate_sigma', 'sft_gold_samples', 'calibrate', 'level_name', 'reward_levels',
-           'quality_runs', 'tuning_runs', 'tuning_score', 'apply_tuning_rule', 'tune_from_runs', 'measures', 'by_seed',
-           'at_budget', 'claim_row', 'lm_claims', 'diffusion_records', 'diffusion_claims', 'quality_table',
-           'plot_quality', 'plot_curves', 'plot_intervals', 'claims_reading', 'where_it_holds', 'claims_markdown',
-           'claims', 'estimated_wall_time']
+__all__ = ['AXIS_METHODS', 'CLAIM_RUNS', 'PAPER', 'METHOD_STYLE', 'CLAIM_COLUMNS', 'TINY', 'RQ4_RUNS', 'CLAIMS_PRESETS',
+           'expected_agreement', 'agreement_under_noise', 'calibrate_sigma', 'sft_gold_samples', 'calibrate',
+           'level_name', 'reward_levels', 'quality_runs', 'tuning_runs', 'tuning_score', 'apply_tuning_rule',
+           'tune_from_runs', 'measures', 'by_seed', 'at_budget', 'claim_row', 'lm_claims', 'diffusion_records',
+           'diffusion_claims', 'quality_table', 'plot_quality', 'plot_curves', 'plot_intervals', 'claims_reading',
+           'where_it_holds', 'claims_markdown', 'claims', 'estimated_wall_time']
 
 # %% ../nbs/16_claims.ipynb #c1a10007
 def _pairs(g):
@@ -373,7 +373,7 @@ def plot_intervals(rows: list[dict], path):
     fig.suptitle('Every claim: the 95% interval of its difference (green holds, red does not hold, grey undecided)', fontsize=9)
     fig.tight_layout(); save_figure(fig, path)
 
-# %% ../nbs/16_claims.ipynb
+# %% ../nbs/16_claims.ipynb #1592d136
 def claims_reading(results: dict) -> str:
     "Why our ordering differs from the paper's, in words written from the results record: every number and verdict is read from it."
     R = {r['id']: r for r in results['claims']}
@@ -468,10 +468,11 @@ def claims_markdown(results: dict) -> str:
 # %% ../nbs/16_claims.ipynb #c1a10033
 TINY = dict(world_size=1200, n_embd=48, n_layer=2, sft_epochs=2, rm_epochs=1, b=32, epochs=1, n_test=32, eval_best_of=2,
             max_new_tokens=40, batch_size=32)
+RQ4_RUNS = ('quality/raft', 'quality/ddpo', 'align/raft', 'align/ddpo')     # the runs the RQ4 claims compare
 CLAIMS_PRESETS = {
     'claims': dict(overrides=dict(stop_patience=3, stages=5, eval_best_of=4), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.75, 1.0),
                    tune_seed=100, raft_grid=dict(lr=(5e-4, 1e-3), epochs=(1,)), ppo_lrs=(3e-5, 1e-4),
-                   tune_K=8, kl_budget=4.0, calibration=dict(n_prompts=256, n=8, draws=200), claim_runs=True, diffusion=('cpu', (0, 1, 2, 3, 4))),
+                   tune_K=8, kl_budget=4.0, calibration=dict(n_prompts=256, n=8, draws=200), claim_runs=True, diffusion=('cpu', (0, 1, 2, 3, 4), RQ4_RUNS)),
     'claims-full': dict(overrides=dict(stop_patience=3, stages=8), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.7, 0.8, 0.9, 1.0),
                    tune_seed=100, raft_grid=dict(lr=(2e-4, 5e-4, 1e-3), epochs=(1, 2)), ppo_lrs=(1e-5, 2e-5, 3e-5, 5e-5, 1e-4, 2e-4),
                    tune_K=8, kl_budget=4.0, calibration=dict(n_prompts=256, n=8, draws=200), claim_runs=True, diffusion=('cpu', (0, 1, 2, 3, 4))),
@@ -502,7 +503,7 @@ def claims(out='runs/claims', preset: str = 'claims', threads: int = 1, jobs: in
     tasks = [(s, *r) for r in runs for s in seeds]
     if p['diffusion']:
         from raft_nb.reproduce import _diffusion_task
-        tasks.append((seeds[0], 'diffusion experiments', 'call', (_diffusion_task(out, *p['diffusion'], threads), 40.0)))
+        tasks.append((seeds[0], 'diffusion experiments', 'call', (_diffusion_task(out, p['diffusion'][0], p['diffusion'][1], threads, *p['diffusion'][2:]), 40.0)))
     log(f"raft_reproduce --preset {preset}: {len(tasks)} tasks ({len(runs)} runs × seeds {list(seeds)}), {jobs} at a time, in {runs_dir}")
     run_tasks(runs_dir, tasks, ov, mo, threads, jobs, log, desc=f'{preset}: runs')
     # 4. verdicts, tables, figures

@@ -8,9 +8,9 @@ import argparse, errno, os, pathlib, sys
 from .config import RAFTConfig, PPOConfig, load_config, add_config_args, overrides_from_args
 
 # %% auto #0
-__all__ = ['REPRODUCE_PRESETS', 'DIFFUSION_PRESETS', 'user_error', 'finish', 'check_writable', 'tracking_arg', 'track_to',
-           'run_parser', 'parse_run', 'raft_align', 'raft_ppo', 'experiment', 'raft_compare', 'raft_reproduce',
-           'raft_diffusion']
+__all__ = ['REPRODUCE_PRESETS', 'DIFFUSION_PRESETS', 'DIFFUSION_RUNS', 'user_error', 'finish', 'check_writable', 'tracking_arg',
+           'track_to', 'run_parser', 'parse_run', 'raft_align', 'raft_ppo', 'experiment', 'raft_compare',
+           'raft_reproduce', 'raft_diffusion']
 
 # %% ../nbs/21_cli.ipynb #c1100007
 def user_error(e: BaseException) -> str | None:
@@ -116,6 +116,7 @@ def raft_ppo(argv=None):
 # %% ../nbs/21_cli.ipynb #c1100011
 REPRODUCE_PRESETS = ('quick', 'cpu', 'gpu', 'claims', 'claims-full', 'claims-quick', 'methods', 'methods-quick')
 DIFFUSION_PRESETS = ('cpu', 'quick')
+DIFFUSION_RUNS = ('quality/raft', 'quality/ddpo', 'quality/raft_denoise', 'quality/raft_fresh_opt', 'align/raft', 'align/ddpo', 'align/raft_chain')
 
 def experiment(prog: str, a, body):
     "Run an experiment command's `body()`: tracking on if asked, `--out` checked, the libraries quiet; errors in one line."
@@ -183,9 +184,11 @@ def raft_diffusion(argv=None):
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--figures', default=None, help='where to write the PNGs (default: OUT/figures)')
+    ap.add_argument('--runs', nargs='+', default=list(DIFFUSION_RUNS), choices=DIFFUSION_RUNS, metavar='TASK/METHOD',
+                    help=f"which runs (default: all of {', '.join(DIFFUSION_RUNS)})")
     tracking_arg(ap)
     a = ap.parse_args(argv)
     def run():
         from raft_nb.diffusion_experiments import diffusion_experiments
-        diffusion_experiments(a.out, a.preset, tuple(a.seeds), a.threads, figures=a.figures)
+        diffusion_experiments(a.out, a.preset, tuple(a.seeds), a.threads, figures=a.figures, runs=tuple(tuple(r.split('/')) for r in a.runs))
     experiment('raft_diffusion', a, run)

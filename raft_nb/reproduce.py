@@ -38,11 +38,12 @@ PRESETS = dict(
              diffusion=None),    # Stable Diffusion runs through `raft_nb.sd` (20_stable_diffusion), not this command
 )
 
-def _diffusion_task(out, preset, seeds, threads):
-    "The diffusion experiments (`raft_diffusion`, 19_diffusion_experiments) as one task of the pool, in a process of their own."
+def _diffusion_task(out, preset, seeds, threads, runs=None):
+    "The diffusion experiments (`raft_diffusion`, 19_diffusion_experiments) as one task of the pool, in a process of their own (`runs`: 'task/method' names, default all)."
     def go():
         cmd = [sys.executable, '-c', 'from raft_nb.cli import raft_diffusion; raft_diffusion()', '--out', str(out / 'diffusion'),
-               '--preset', preset, '--seeds', *map(str, seeds), '--threads', str(threads), '--figures', str(out / 'diffusion' / 'figures')]
+               '--preset', preset, '--seeds', *map(str, seeds), '--threads', str(threads), '--figures', str(out / 'diffusion' / 'figures'),
+               *(['--runs', *runs] if runs else [])]
         (out / 'diffusion').mkdir(parents=True, exist_ok=True)
         with open(out / 'diffusion' / 'log.txt', 'a') as f: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
         if rc != 0: raise RuntimeError(f"the diffusion experiments failed (exit {rc}); see {out / 'diffusion' / 'log.txt'}")
