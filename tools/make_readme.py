@@ -44,7 +44,7 @@ def section_table(file, head) -> str:
     return '\n'.join(rows) + '\n'
 
 def fill(md: str) -> str:
-    "`md` with every table block filled from its report."
+    "`md` with every table and text block filled from its report."
     get = lambda m: (section_table if m['kind'] == 'table' else section_text)(m['file'].strip(), m['head'].strip())
     return BLOCK.sub(lambda m: m.group(1) + get(m) + m.group(6), md)
 
