@@ -1,6 +1,8 @@
 # One command each, from a clean clone (only Python ≥ 3.10 with venv needed):
 #   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU)
-#   make test    set up .venv and run every test (notebooks with nbdev_test, then pytest)
+#   make test    set up .venv and run the tests (notebooks with nbdev_test, then pytest), all but the slow
+#                end-to-end ones (presets, the docs site, the GPU check's CPU path): what CI runs, ~10 min on 2 cores
+#   make test-all  every test, the slow ones too: .ci/run --all
 #   make bench   speed: FLOP/s of training, sampling, a RAFT stage and a PPO iteration against the machine's matmul limit
 #   make compare RAFT vs PPO over 3 seeds (tables and figures into runs/compare and figures/)
 #   make reproduce PRESET=quick|cpu|gpu   every table and figure (raft_reproduce)
@@ -14,7 +16,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/default
 
-.PHONY: setup runtime bench align compare reproduce diffusion test export clean-run
+.PHONY: setup runtime bench align compare reproduce diffusion test test-all export clean-run
 .PHONY: docs check-docs lab
 PRESET ?= cpu
 JOBS   ?= 2
@@ -52,6 +54,10 @@ diffusion: setup
 
 test: setup
 	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --durations=20 -m "not slow" tests
+
+test-all: setup
+	$(BIN)/nbdev_test --n_workers 2 --flags slow
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --durations=20 tests
 
 export: setup

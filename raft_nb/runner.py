@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_runner.ipynb #2f973dd1
 from __future__ import annotations
-import hashlib, json, os, pathlib, shutil, subprocess, sys, time
+import hashlib, json, os, pathlib, shutil, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import asdict
 import yaml
@@ -16,7 +16,7 @@ from .methods import ALIGNERS, METHOD_CONFIGS
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['METHODS', 'SFT_KEYS', 'RM_KEYS', 'run_child', 'load_average', 'run_method', 'base_name', 'task_config',
+__all__ = ['METHODS', 'SFT_KEYS', 'RM_KEYS', 'run_child', 'load_average', 'serve_runs', 'run_method', 'base_name', 'task_config',
            'check_overrides', 'config_key', 'ensure_base', 'finished', 'same_run', 'run_or_link', 'estimated_cost',
            'run_tasks', 'log_run']
 
@@ -26,8 +26,8 @@ METHODS = dict(raft=(align, RAFTConfig), ppo=(ppo_align, PPOConfig),
                base=(prepare_run, RAFTConfig),              # only tokenizer, SFT and reward model
                bestofk=(sft_best_of_k, RAFTConfig))         # the initial model's best-of-K curve
 
-def run_child(argv=None):
-    "Child entry point: `python -c 'from raft_nb.runner import run_child; run_child()' METHOD CONFIG OUT BASE THREADS`."
+def run_child(argv=None, done=None):
+    "Child entry point: `python -c 'from raft_nb.runner import run_child; run_child()' METHOD CONFIG OUT BASE THREADS`; `done()` is called just before the exit."
     import torch
     method, cfg_path, out, base, threads = argv or sys.argv[1:]
     torch.set_num_threads(int(threads))
@@ -36,22 +36,61 @@ def run_child(argv=None):
     out = pathlib.Path(out)
     fn(cfg, out, resume=(out / 'config.yaml').exists(), base=base, log=lambda s: print(s, flush=True))
     sys.stdout.flush(); sys.stderr.flush()
+    if done is not None: done()
     os._exit(0)
 
 def load_average() -> float: return os.getloadavg()[0]
 
-def run_method(method: str, cfg: RunConfig, out, base, threads: int = 1, log_file=None) -> dict:
-    "Run `method` with `cfg` in a child process; returns its wall time and peak RSS (MiB)."
+def serve_runs():
+    "A fork server (`python -c 'from raft_nb.runner import serve_runs; serve_runs()'`): per JSON line on stdin, fork a run, answer its exit code and peak RSS."
+    out = os.fdopen(os.dup(1), 'w'); devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)                                     # nothing but the answers on the answer pipe
+    for line in sys.stdin:
+        req = json.loads(line)
+        pid = os.fork()
+        if pid == 0:                                        # the child: the caller's environment, output to the log
+            try:
+                out.close(); os.environ.clear(); os.environ.update(req['env'])
+                fd = os.open(req['log'] or os.devnull, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+                os.dup2(devnull, 0); os.dup2(fd, 1); os.dup2(fd, 2)
+                run_child(req['argv'])
+            except BaseException:
+                import traceback; traceback.print_exc(); sys.stderr.flush()
+            os._exit(1)
+        _, status, ru = os.wait4(pid, 0)
+        print(json.dumps(dict(code=os.waitstatus_to_exitcode(status), rss=ru.ru_maxrss / 1024)), file=out, flush=True)
+
+_SERVERS = threading.local()
+def _server() -> subprocess.Popen:
+    "This thread's fork server, started on first use (again if it died)."
+    p = getattr(_SERVERS, 'p', None)
+    if p is None or p.poll() is not None:
+        p = _SERVERS.p = subprocess.Popen([sys.executable, '-c', 'from raft_nb.runner import serve_runs; serve_runs()'],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return p
+
+def run_method(method: str, cfg: RunConfig, out, base, threads: int = 1, log_file=None, fresh: bool | None = None) -> dict:
+    "Run `method` with `cfg` in a child process (forked from this thread's fork server, or a `fresh` interpreter); returns its wall time and peak RSS (MiB)."
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     cfg_path = out.parent / f'.{out.name}.yaml'; save_config(cfg, cfg_path)
-    cmd = [sys.executable, '-c', 'from raft_nb.runner import run_child; run_child()', method, str(cfg_path), str(out), str(base), str(threads)]
+    argv = [method, str(cfg_path), str(out), str(base), str(threads)]
+    if fresh is None: fresh = os.environ.get('RAFT_NB_FRESH_PROCESS') == '1' or not hasattr(os, 'fork')
     t0 = time.time()
-    with open(log_file or os.devnull, 'a') as f:
-        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL)
-        _, status, ru = os.wait4(p.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{method} run in {out} failed (exit {os.waitstatus_to_exitcode(status)}); see {log_file}")
-    return dict(process_wall_time=time.time() - t0, peak_rss_mib=ru.ru_maxrss / 1024)
+    if fresh:
+        cmd = [sys.executable, '-c', 'from raft_nb.runner import run_child; run_child()', *argv]
+        with open(log_file or os.devnull, 'a') as f:
+            p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+        code, rss = os.waitstatus_to_exitcode(status), ru.ru_maxrss / 1024
+    else:
+        p = _server()
+        p.stdin.write(json.dumps(dict(argv=argv, log=str(log_file) if log_file else None, env=dict(os.environ))) + '\n'); p.stdin.flush()
+        answer = p.stdout.readline()
+        if not answer: raise RuntimeError(f"the fork server of {method} run in {out} died (exit {p.wait()})")
+        answer = json.loads(answer); code, rss = answer['code'], answer['rss']
+    if code != 0:
+        raise RuntimeError(f"{method} run in {out} failed (exit {code}); see {log_file}")
+    return dict(process_wall_time=time.time() - t0, peak_rss_mib=rss)
 
 # %% ../nbs/12_runner.ipynb #dcf6b047
 SFT_KEYS, RM_KEYS = (set(v) for v in phase_settings(RunConfig()).values())

@@ -2,6 +2,11 @@ import pathlib, sys
 import pytest, torch
 
 torch.set_num_threads(1)
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', "slow: an end-to-end run of minutes (a preset, the docs site, the GPU check's CPU path); "
+                                       "`make test` leaves these out, `make test-all` runs them")
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # The tiny run used by the command-line tests: the whole pipeline in well under a minute on one thread.

@@ -1,11 +1,13 @@
 """`raft_reproduce --preset claims-quick` end to end: tuning, calibration, the reward-quality axis with the stopping
 protocol, and a claims table whose every row carries a verdict."""
+import pytest
 import json, subprocess, sys
 
 CMD = [sys.executable, '-c', 'from raft_nb.cli import raft_reproduce; raft_reproduce()', '--preset', 'claims-quick', '--threads', '1', '--jobs', '2']
 VERDICTS = {'holds', 'does not hold', 'undecided'}
 
 
+@pytest.mark.slow
 def test_claims_quick(tmp_path):
     out = tmp_path / 'c'
     r = subprocess.run(CMD + ['--out', str(out)], capture_output=True, text=True, timeout=1800)

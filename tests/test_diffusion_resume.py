@@ -1,4 +1,5 @@
 "raft_diffusion killed mid-run and restarted ends exactly where the uninterrupted run ends."
+import pytest
 import json, signal, subprocess, sys, time
 
 def cli(*args):
@@ -7,6 +8,7 @@ def cli(*args):
 def metrics(run):
     return [{k: v for k, v in json.loads(l).items() if k not in ('wall_time', 'train_time')} for l in open(run / 'metrics.jsonl')]
 
+@pytest.mark.slow
 def test_diffusion_kill_and_resume(tmp_path):
     full, killed = tmp_path / 'full', tmp_path / 'killed'
     args = ('--preset', 'quick', '--seeds', '0', '--threads', '1')

@@ -38,6 +38,7 @@ def test_pandoc_ids():
     assert build_docs._pandoc_id('1. ...') == 'section'
 
 @needs_browser
+@pytest.mark.slow
 def test_site_in_browser(site, tmp_path):
     pages = check_docs.DEFAULT_PAGES
     assert all((site / p).exists() for p in pages), sorted(p.name for p in site.glob('*.html'))
@@ -53,6 +54,7 @@ def test_site_in_browser(site, tmp_path):
     home, raft = res
     assert len(home['images']) >= 10 and raft['math'] >= 10    # the README's figures; the algorithm's formulas
 
+@pytest.mark.slow
 @pytest.mark.skipif(bool(_MISSING), reason=_WHY or 'docs extras missing')
 def test_no_colab_badge_to_an_unpublished_repository(site):
     "settings.ini `published = False`: the pages' Colab link goes to the home page's section on Colab; no link into git_url."

@@ -3,6 +3,7 @@ import json, os, re, subprocess
 import pytest, torch
 from conftest import ROOT
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='with CUDA the script runs the full-size check (minutes): run it by hand')
 def test_gpu_check_cpu_fallback(tmp_path):
     out = tmp_path / 'gc'

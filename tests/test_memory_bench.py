@@ -1,7 +1,9 @@
 "`tools/memory_bench.py --quick`: the table, the numbers and the figure are written, and what it measures is what it says."
+import pytest
 import json, math, subprocess, sys
 from conftest import ROOT
 
+@pytest.mark.slow
 def test_memory_bench_quick(tmp_path):
     out = tmp_path / 'memory.md'
     r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'memory_bench.py'), '--quick', '--out', str(out)],

@@ -1,9 +1,11 @@
 """`raft_reproduce --preset quick` end to end: every experiment's code path, its tables and figures, and the cache."""
+import pytest
 import json, subprocess, sys, time
 
 CMD = [sys.executable, '-c', 'from raft_nb.cli import raft_reproduce; raft_reproduce()', '--preset', 'quick', '--threads', '1']
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / 'r'
     r = subprocess.run(CMD + ['--out', str(out)], capture_output=True, text=True, timeout=1800)
