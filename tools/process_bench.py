@@ -45,10 +45,9 @@ def main(argv=None):
     for r in res[1:]:
         if r['summaries'] != res[0]['summaries']: raise SystemExit(f"{r['mode']} pool: the summaries differ from the fresh pool's")
     by = {m: [r for r in res if r['mode'] == m] for m in ('fresh', 'forked')}
-    med = lambda xs: statistics.median(xs)
-    wall = {m: med([r['wall'] for r in rs]) for m, rs in by.items()}
-    run = {m: med([t for r in rs for t in r['runs'].values()]) for m, rs in by.items()}
-    rss = {m: med([t for r in rs for t in r['rss'].values()]) for m, rs in by.items()}
+    wall = {m: statistics.median([r['wall'] for r in rs]) for m, rs in by.items()}
+    run = {m: statistics.median([t for r in rs for t in r['runs'].values()]) for m, rs in by.items()}
+    rss = {m: statistics.median([t for r in rs for t in r['rss'].values()]) for m, rs in by.items()}
     md = [f"# `tools/process_bench.py` — a run's own process: fresh interpreter vs forked from a fork server",
           '', f"One seed at tiny sizes: the base and {len(TASKS)} runs ({', '.join(t[1] for t in TASKS)}), {a.jobs} at a time; "
           f"{a.reps} pools per mode, alternating; load average {tuple(round(x, 2) for x in load0)} at the start, "
