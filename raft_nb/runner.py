@@ -26,8 +26,8 @@ METHODS = dict(raft=(align, RAFTConfig), ppo=(ppo_align, PPOConfig),
                base=(prepare_run, RAFTConfig),              # only tokenizer, SFT and reward model
                bestofk=(sft_best_of_k, RAFTConfig))         # the initial model's best-of-K curve
 
-def run_child(argv=None, done=None):
-    "Child entry point: `python -c 'from raft_nb.runner import run_child; run_child()' METHOD CONFIG OUT BASE THREADS`; `done()` is called just before the exit."
+def run_child(argv=None):
+    "Child entry point: `python -c 'from raft_nb.runner import run_child; run_child()' METHOD CONFIG OUT BASE THREADS`."
     import torch
     method, cfg_path, out, base, threads = argv or sys.argv[1:]
     torch.set_num_threads(int(threads))
@@ -36,7 +36,6 @@ def run_child(argv=None, done=None):
     out = pathlib.Path(out)
     fn(cfg, out, resume=(out / 'config.yaml').exists(), base=base, log=lambda s: print(s, flush=True))
     sys.stdout.flush(); sys.stderr.flush()
-    if done is not None: done()
     os._exit(0)
 
 def load_average() -> float: return os.getloadavg()[0]
