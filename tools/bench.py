@@ -151,6 +151,8 @@ def main(argv=None):
     ap.add_argument('--base', default=None, help='a finished raft_align run: use its SFT model and reward model')
     ap.add_argument('--reps', type=int, default=3)
     ap.add_argument('--out', default=None, help='write the table (Markdown) here, and the numbers as JSON beside it')
+    ap.add_argument('--widths', type=int, nargs='*', default=None,
+                    help='instead: the fraction of the limit of SFT, a log-probability pass and sampling for random GPT-2s of these widths')
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     try: pathlib.Path('/proc/self/autogroup').write_text('-15')                 # priority over other sessions' work
@@ -176,6 +178,7 @@ def main(argv=None):
         torch.manual_seed(0); policy = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions)
         rm_model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions, reward_model=True); src = 'random models of the default sizes'
     policy.eval(); disable_dropout(rm_model).eval()
+    if a.widths: return widths(a, tok, parts, mc, load0, t_start)
     kn = gpt2_kn(mc.n_embd, mc.n_layer, len(tok))
     limit = MatmulLimit(kn + [(mc.n_embd, 1)])
     lim = dict(fwd_1=shapes_rate(512, kn, 1, False), train_1=shapes_rate(1664, kn, 1, True), fwd_2=shapes_rate(512, kn, 2, False),
@@ -238,6 +241,44 @@ def main(argv=None):
         write_atomic(out.with_suffix('.json'), json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
                                                             rows=rows, source=src,
                                                             breakdown={n: dict(cpu_s=t, shares=sh) for n, (t, sh) in breakdown.items()}), indent=1))
+    sys.stdout.flush(); os._exit(0)
+
+def widths(a, tok, parts, mc, load0, t_start):
+    """The same workloads for random GPT-2s of several widths (same depth, head size 32, same tokens): if the fraction of the
+    limit rises with the width, what keeps the default model from the limit is its shapes (per token, GEMM work grows as
+    width², the element-wise work, attention over the cache and the per-op overhead as width or not at all), not the code."""
+    from raft_nb.models import tiny_gpt2, response_logprobs
+    from raft_nb.training import sft
+    from raft_nb.raft import generate_ids
+    from raft_nb.pipeline import unique
+    from raft_nb.loop import write_atomic
+    sfd = parts['sft'].select(range(640)); prompts = unique(parts['prompts']['prompt'])
+    torch.manual_seed(0); small = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions).eval()
+    samples = [tok.decode(r[0][:-1]) for r in generate_ids(small, tok, prompts[:1024], K=1, seed=5, max_new_tokens=40)]
+    rows = []
+    for d in a.widths:
+        torch.manual_seed(0); model = tiny_gpt2(tok, d, mc.n_layer, n_head=max(1, d // 32), n_positions=mc.n_positions).eval()
+        kn = gpt2_kn(d, mc.n_layer, len(tok)); limit = MatmulLimit(kn); cp = __import__('copy').deepcopy
+        work = [('SFT: 20 steps of 32', lambda w: sft(w(cp(model)), tok, list(sfd['prompt']), list(sfd['chosen']), 1, 2e-3, 32, 0)),
+                ('log-probabilities of 1,024 samples', lambda w: response_logprobs(w(model), tok, prompts[:1024], samples)),
+                ('sampling: b = 128, K = 8, 40 tokens', lambda w: generate_ids(w(model), tok, prompts[:128], K=8, seed=1, max_new_tokens=40))]
+        for name, f in work:
+            r = measure(name, f, limit, a.reps); r.update(width=d, params=sum(p.numel() for p in model.parameters())); rows.append(r)
+            print(f"width {d}: {name}: {r['of_limit']:.0%} of the limit ({r['cpu_s']:.2f} CPU s)", flush=True)
+    load2 = load(); names = list(dict.fromkeys(r['workload'] for r in rows))
+    md = [f"# `tools/bench.py --widths` — torch {torch.__version__}, 1 thread; random GPT-2s, {mc.n_layer} layers, head size 32, "
+          f"vocabulary {len(tok)}; load average {load0} at the start, {load2} at the end; {now() - t_start:.0f} s; median of {a.reps}", '',
+          'Fraction of the single-thread GEMM limit (measured in this run at each width\'s shapes), and the achieved GEMM GFLOP/s (CPU time):', '',
+          '| width (parameters) | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]
+    for d in a.widths:
+        rs = {r['workload']: r for r in rows if r['width'] == d}
+        md.append(f"| {d} ({rs[names[0]]['params'] / 1e6:.1f}M) | " +
+                  ' | '.join(f"{rs[n]['of_limit']:.0%} ({rs[n]['gemm_gflops']:.0f})" for n in names) + ' |')
+    md += ['', f'Width {mc.n_embd} is the default policy\'s. Sampling from random models runs every response to its 40 tokens.']
+    text = '\n'.join(md) + '\n'; print(text)
+    if a.out:
+        out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); write_atomic(out, text)
+        write_atomic(out.with_suffix('.json'), json.dumps(dict(load=[load0, load2], rows=rows), indent=1))
     sys.stdout.flush(); os._exit(0)
 
 if __name__ == '__main__': main()
