@@ -252,13 +252,14 @@ def widths(a, tok, parts, mc, load0, t_start):
     from raft_nb.raft import generate_ids
     from raft_nb.pipeline import unique
     from raft_nb.loop import write_atomic
+    import copy; cp = copy.deepcopy
     sfd = parts['sft'].select(range(640)); prompts = unique(parts['prompts']['prompt'])
     torch.manual_seed(0); small = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions).eval()
     samples = [tok.decode(r[0][:-1]) for r in generate_ids(small, tok, prompts[:1024], K=1, seed=5, max_new_tokens=40)]
     rows = []
     for d in a.widths:
         torch.manual_seed(0); model = tiny_gpt2(tok, d, mc.n_layer, n_head=max(1, d // 32), n_positions=mc.n_positions).eval()
-        kn = gpt2_kn(d, mc.n_layer, len(tok)); limit = MatmulLimit(kn); cp = __import__('copy').deepcopy
+        kn = gpt2_kn(d, mc.n_layer, len(tok)); limit = MatmulLimit(kn)
         work = [('SFT: 20 steps of 32', lambda w: sft(w(cp(model)), tok, list(sfd['prompt']), list(sfd['chosen']), 1, 2e-3, 32, 0)),
                 ('log-probabilities of 1,024 samples', lambda w: response_logprobs(w(model), tok, prompts[:1024], samples)),
                 ('sampling: b = 128, K = 8, 40 tokens', lambda w: generate_ids(w(model), tok, prompts[:128], K=8, seed=1, max_new_tokens=40))]
