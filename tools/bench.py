@@ -173,12 +173,12 @@ def main(argv=None):
     tok = load_tokenizer(base / 'tokenizer') if base else get_tokenizer(cfg, parts, pathlib.Path(tempfile.mkdtemp()))[0]
     parts, _ = filter_prompts(parts, tok, cfg, lambda s: None)
     mc = cfg.model
+    if a.widths: return widths(a, tok, parts, mc, load0, t_start)      # random models of other widths: no default models needed
     if base: policy, rm_model, src = load_policy(base / 'sft', tok), load_reward_model(base / 'reward_model', tok), f'SFT model and reward model of the `raft_align` run `{base.name}`'
     else:
         torch.manual_seed(0); policy = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions)
         rm_model = tiny_gpt2(tok, mc.n_embd, mc.n_layer, n_positions=mc.n_positions, reward_model=True); src = 'random models of the default sizes'
     policy.eval(); disable_dropout(rm_model).eval()
-    if a.widths: return widths(a, tok, parts, mc, load0, t_start)
     kn = gpt2_kn(mc.n_embd, mc.n_layer, len(tok))
     limit = MatmulLimit(kn + [(mc.n_embd, 1)])
     lim = dict(fwd_1=shapes_rate(512, kn, 1, False), train_1=shapes_rate(1664, kn, 1, True), fwd_2=shapes_rate(512, kn, 2, False),
