@@ -470,7 +470,7 @@ TINY = dict(world_size=1200, n_embd=48, n_layer=2, sft_epochs=2, rm_epochs=1, b=
             max_new_tokens=40, batch_size=32)
 RQ4_RUNS = ('quality/raft', 'quality/ddpo', 'align/raft', 'align/ddpo')     # the runs the RQ4 claims compare
 CLAIMS_PRESETS = {
-    'claims': dict(overrides=dict(stop_patience=3, stages=5, eval_best_of=4), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.75, 1.0),
+    'claims': dict(overrides=dict(stop_patience=3, stages=5, eval_best_of=4), ppo_overrides=dict(ppo_epochs=2), seeds=(0, 1, 2, 3, 4), targets=(0.75, 1.0),
                    tune_seed=100, raft_grid=dict(lr=(5e-4, 1e-3), epochs=(1,)), ppo_lrs=(3e-5, 1e-4),
                    tune_K=8, kl_budget=4.0, calibration=dict(n_prompts=256, n=8, draws=200), claim_runs=True, diffusion=('cpu', (0, 1, 2, 3, 4), RQ4_RUNS)),
     'claims-full': dict(overrides=dict(stop_patience=3, stages=8), ppo_overrides={}, seeds=(0, 1, 2, 3, 4), targets=(0.7, 0.8, 0.9, 1.0),
@@ -530,7 +530,9 @@ def estimated_wall_time(preset: str, cost: dict, jobs: int = 2, stages: int | No
     p = CLAIMS_PRESETS[preset]; n = stages or p['overrides']['stages']; S = len(p['seeds'])
     (k0, c0), (k1, c1) = sorted(cost['raft_stage'].items())[0], sorted(cost['raft_stage'].items())[-1]
     raft_stage = lambda K: c0 if k1 == k0 else c0 + (c1 - c0) * (K - k0) / (k1 - k0)          # linear in K
-    run = lambda m, u: cost['fixed'][m] + n * (cost['ppo_stage'] if m == 'ppo' else raft_stage(u.get('K', 8)))
+    e, r = p['ppo_overrides'].get('ppo_epochs', 4), cost.get('ppo_rollout_share', 0.0)   # ppo_stage: measured at 4 epochs
+    ppo_stage = cost['ppo_stage'] * (r + (1 - r) * e / 4)                                   # the update's part ∝ epochs
+    run = lambda m, u: cost['fixed'][m] + n * (ppo_stage if m == 'ppo' else raft_stage(u.get('K', 8)))
     cal = dict(levels=[dict(target=a, sigma=0.0 if a == 1 else 1.0) for a in p['targets']])
     runs = quality_runs(cal) + (CLAIM_RUNS if p['claim_runs'] else [])
     trials = tuning_runs(p['raft_grid'], p['ppo_lrs'], p['tune_K'])
