@@ -12,7 +12,7 @@ from datasets import Dataset, load_dataset, load_from_disk
 # %% auto #0
 __all__ = ['HUMAN', 'ASSISTANT', 'SKIP_REASONS', 'NOTED', 'MALFORMED', 'SPLITS', 'split_dialogue', 'common_prompt', 'BadRecord',
            'parse_record', 'quirks', 'HHReport', 'parse_records', 'looks_local', 'resolve_source', 'read_hh', 'load_hh',
-           'sft_records', 'preference_pairs', 'filter_long_prompts', 'split_by_prompt']
+           'sft_records', 'preference_pairs', 'prompt_lengths', 'filter_long_prompts', 'split_by_prompt']
 
 # %% ../nbs/01_data.ipynb #7a9d7639
 HUMAN, ASSISTANT = '\n\nHuman:', '\n\nAssistant:'
@@ -260,9 +260,20 @@ def preference_pairs(ds: Dataset) -> Dataset:
     return ds.select([i for i, (c, r) in enumerate(zip(ds['chosen'], ds['rejected'])) if c.strip() != r.strip()])
 
 # %% ../nbs/01_data.ipynb #26cd1986
+_LENGTHS: dict = {}
+
+def prompt_lengths(ds: Dataset, tokenizer) -> list[int]:
+    "Tokens in each prompt of `ds`, remembered in this process per (dataset fingerprint, tokenizer) — the runs a fork server starts share them."
+    count = lambda: [len(ids) for ids in tokenizer(list(ds['prompt']), add_special_tokens=False)['input_ids']]
+    backend = getattr(tokenizer, 'backend_tokenizer', None)
+    if backend is None or getattr(ds, '_fingerprint', None) is None: return count()
+    key = (ds._fingerprint, hashlib.sha1(backend.to_str().encode()).hexdigest())
+    if key not in _LENGTHS: _LENGTHS[key] = count()
+    return _LENGTHS[key]
+
 def filter_long_prompts(ds: Dataset, tokenizer, max_tokens: int) -> tuple[Dataset, int]:
     "Drop records whose prompt is longer than `max_tokens` tokens; return (kept, number dropped)."
-    n = [len(ids) for ids in tokenizer(list(ds['prompt']), add_special_tokens=False)['input_ids']]
+    n = prompt_lengths(ds, tokenizer)
     keep = [i for i, k in enumerate(n) if k <= max_tokens]
     return ds.select(keep), len(ds) - len(keep)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #312fc84c
 from __future__ import annotations
-import hashlib, json, os, pathlib, random, statistics, time
+import functools, hashlib, json, os, pathlib, random, statistics, time
 from dataclasses import dataclass, asdict
 import torch, yaml
 from accelerate import Accelerator
@@ -22,22 +22,26 @@ from .loop import atomic_dir, atomic_path, write_atomic, save_figure, stage_seed
 from .raft import run_raft, generate, Evaluator
 
 # %% auto #0
-__all__ = ['WORLD_SEED', 'BIASES', 'prepare_data', 'unique', 'phase_settings', 'check_base', 'check_out_dir', 'phase_metrics',
-           'commit_phase', 'get_tokenizer', 'sft_phase', 'reward_phase', 'perturb_reward', 'plot_run', 'context_of',
-           'filter_prompts', 'check_sizes', 'PreparedRun', 'prepare_run', 'summarize', 'align', 'sft_best_of_k']
+__all__ = ['WORLD_SEED', 'BIASES', 'world_parts', 'prepare_data', 'unique', 'phase_settings', 'check_base', 'check_out_dir',
+           'phase_metrics', 'commit_phase', 'get_tokenizer', 'sft_phase', 'reward_phase', 'perturb_reward', 'plot_run',
+           'context_of', 'filter_prompts', 'check_sizes', 'PreparedRun', 'prepare_run', 'summarize', 'align',
+           'sft_best_of_k']
 
 # %% ../nbs/08_pipeline.ipynb #15826f43
 WORLD_SEED = 0          # the embedded world is fixed data: run seeds change models and sampling, not the world
 
+@functools.lru_cache(maxsize=2)
+def world_parts(world_size: int) -> dict[str, Dataset]:
+    "The embedded world's parts: fixed data, so built once per process (the runs a fork server starts inherit them)."
+    rows, _ = parse_records(make_world(world_size, seed=WORLD_SEED), source='embedded world')
+    return split_by_prompt(Dataset.from_list(rows))
+
 def prepare_data(cfg: DataConfig, log=print) -> dict[str, Dataset]:
     "The SFT / RM / prompts / test parts of the configured data (embedded world or HH dataset)."
-    if cfg.dataset is None:
-        rows, _ = parse_records(make_world(cfg.world_size, seed=WORLD_SEED), source='embedded world')
-        ds = Dataset.from_list(rows)
-    else: ds = load_hh(cfg.dataset, malformed=cfg.malformed, log=log)
-    parts = split_by_prompt(ds)
+    if cfg.dataset is None: parts = dict(world_parts(cfg.world_size))
+    else: parts = split_by_prompt(load_hh(cfg.dataset, malformed=cfg.malformed, log=log))
     for k, v in parts.items():
-        if len(v) == 0: raise ValueError(f"data: the {k!r} part is empty ({len(ds)} records in all); use a larger dataset")
+        if len(v) == 0: raise ValueError(f"data: the {k!r} part is empty ({sum(map(len, parts.values()))} records in all); use a larger dataset")
     return parts
 
 def unique(xs) -> list: return list(dict.fromkeys(xs))

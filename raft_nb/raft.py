@@ -161,16 +161,18 @@ def token_logps_entropy(model, batch: dict, temperature: float = 1.0) -> tuple[t
     return lp.gather(2, batch['input_ids'][:, 1:, None]).squeeze(-1), -(lp.exp() * lp).sum(-1)
 
 @torch.no_grad()
-def response_entropy(model, tokenizer, prompts, responses, temperature: float = 1.0, batch_size: int = 64) -> float:
-    "Mean entropy (nats) of `model`'s next-token distribution over the response tokens (+ EOS), token-weighted."
+def response_entropy(model, tokenizer, prompts, responses, temperature: float = 1.0, batch_size: int = 64, with_logps: bool = False):
+    """Mean entropy (nats) of `model`'s next-token distribution over the response tokens (+ EOS), token-weighted.
+    `with_logps`: also each response's summed log-probability, as `response_logprobs` gives it, from the same pass."""
     model.eval()
     enc = encode_pairs(tokenizer, prompts, responses, context_length(model))
-    dev, tot, n = next(model.parameters()).device, 0.0, 0
+    dev, tot, n, lps = next(model.parameters()).device, 0.0, 0, torch.zeros(len(enc))
     for idx in length_batches([len(e['input_ids']) for e in enc], batch_size):
         b = {k: v.to(dev) for k, v in collate([enc[i] for i in idx], tokenizer.pad_token_id).items()}
-        h, mask = token_logps_entropy(model, b, temperature)[1], b['labels'][:, 1:] != -100
+        (lp, h), mask = token_logps_entropy(model, b, temperature), b['labels'][:, 1:] != -100
         tot += (h * mask).sum().item(); n += int(mask.sum())
-    return tot / max(n, 1)
+        if with_logps: lps[idx] = (lp * mask).sum(1).cpu()
+    return (tot / max(n, 1), lps) if with_logps else tot / max(n, 1)
 
 @dataclass
 class Evaluator:
@@ -207,10 +209,10 @@ class Evaluator:
                      gold_best_of_n_by_reward=g.gather(1, r.argmax(1, keepdim=True)).mean().item(),
                      agreement=pairwise_agreement(tr, g))
         first = [row[0] for row in ys]
+        H, lp = response_entropy(policy, tok, prompts, first, with_logps=True)   # entropy: collapses when the policy stops exploring
         if self.ref is not None:
-            with resident(self.ref) as ref:
-                m['kl'] = (response_logprobs(policy, tok, prompts, first)[0] - response_logprobs(ref, tok, prompts, first)[0]).mean().item()
-        m['entropy'] = response_entropy(policy, tok, prompts, first)          # collapses when the policy stops exploring
+            with resident(self.ref) as ref: m['kl'] = (lp - response_logprobs(ref, tok, prompts, first)[0]).mean().item()
+        m['entropy'] = H
         m['ppl'] = perplexity(policy, tok, prompts, self.chosen)
         from raft_nb.gem_diversity import gem_diversity      # the `evaluate` metric module (05a_gem_diversity)
         m.update(gem_diversity(first))

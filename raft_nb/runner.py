@@ -16,9 +16,9 @@ from .methods import ALIGNERS, METHOD_CONFIGS
 from .loop import write_atomic
 
 # %% auto #0
-__all__ = ['METHODS', 'SFT_KEYS', 'RM_KEYS', 'run_child', 'load_average', 'serve_runs', 'run_method', 'base_name', 'task_config',
-           'check_overrides', 'config_key', 'ensure_base', 'finished', 'same_run', 'run_or_link', 'estimated_cost',
-           'run_tasks', 'log_run']
+__all__ = ['METHODS', 'SFT_KEYS', 'RM_KEYS', 'run_child', 'load_average', 'warm', 'serve_runs', 'run_method', 'base_name',
+           'task_config', 'check_overrides', 'config_key', 'ensure_base', 'finished', 'same_run', 'run_or_link',
+           'estimated_cost', 'run_tasks', 'log_run']
 
 # %% ../nbs/12_runner.ipynb #13bf6d0d
 METHODS = dict(raft=(align, RAFTConfig), ppo=(ppo_align, PPOConfig),
@@ -40,12 +40,28 @@ def run_child(argv=None):
 
 def load_average() -> float: return os.getloadavg()[0]
 
+def warm(argv):
+    "Compute in the fork server what every run of the embedded world starts with (its parts, the prompts' token counts), so the children inherit it."
+    from .pipeline import prepare_data, filter_prompts
+    from .models import load_tokenizer
+    method, cfg_path, _, base, _ = argv
+    try:
+        cfg = load_config(cfg_path, algo_cls=METHODS[method][1])
+        if cfg.data.dataset is not None: return
+        parts = prepare_data(cfg.data, log=lambda s: None)
+        tok = pathlib.Path(base) / 'tokenizer'
+        if (tok / 'tokenizer.json').exists(): filter_prompts(parts, load_tokenizer(tok), cfg, log=lambda s: None)
+    except Exception: pass                                  # the run itself does the same work and reports what is wrong
+
 def serve_runs():
     "A fork server (`python -c 'from raft_nb.runner import serve_runs; serve_runs()'`): per JSON line on stdin, fork a run, answer its exit code and peak RSS."
     out = os.fdopen(os.dup(1), 'w'); devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)                                     # nothing but the answers on the answer pipe
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot   # what every run imports on its way (its plots and
+    from .gem_diversity import _metric; _metric()                       # the `evaluate` metric): once here, not in each child
     for line in sys.stdin:
         req = json.loads(line)
+        warm(req['argv'])
         pid = os.fork()
         if pid == 0:                                        # the child: the caller's environment, output to the log
             try:

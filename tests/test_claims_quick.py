@@ -15,7 +15,7 @@ def test_claims_quick(tmp_path):
     res = json.loads((out / 'results.json').read_text())
     rows = res['claims']
     ids = {x['id'] for x in rows}
-    assert {'rq1_reward', 'rq1_memory', 'rq1_time', 'rq2_K', 'rq3_shift', 'rq3_hacking', 'rq4_reward_quality'} <= ids
+    assert {'rq1_reward', 'rq1_memory', 'rq1_time', 'rq2_K', 'rq3_affine', 'rq3_hacking', 'rq4_reward_quality'} <= ids
     assert all(x['verdict'] in VERDICTS for x in rows)
     # the table on disk is the one of results.json: a row per claim, each with one verdict of the allowed set
     md = (out / 'claims.md').read_text()
