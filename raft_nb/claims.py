@@ -13,9 +13,9 @@ from .loop import write_atomic, save_figure, best_stage, read_rows
 __all__ = ['AXIS_METHODS', 'CLAIM_RUNS', 'PAPER', 'METHOD_STYLE', 'CLAIM_COLUMNS', 'TINY', 'RQ4_RUNS', 'CLAIMS_PRESETS',
            'expected_agreement', 'agreement_under_noise', 'calibrate_sigma', 'sft_gold_samples', 'calibrate',
            'level_name', 'reward_levels', 'quality_runs', 'tuning_runs', 'tuning_score', 'apply_tuning_rule',
-           'tune_from_runs', 'measures', 'by_seed', 'at_budget', 'claim_row', 'lm_claims', 'diffusion_records',
-           'diffusion_claims', 'quality_table', 'plot_quality', 'plot_curves', 'plot_intervals', 'claims_reading',
-           'where_it_holds', 'claims_markdown', 'claims', 'estimated_wall_time']
+           'tune_from_runs', 'measures', 'run_times', 'by_seed', 'at_budget', 'claim_row', 'lm_claims',
+           'diffusion_records', 'diffusion_claims', 'quality_table', 'plot_quality', 'plot_curves', 'plot_intervals',
+           'claims_reading', 'where_it_holds', 'claims_markdown', 'claims', 'estimated_wall_time']
 
 # %% ../nbs/16_claims.ipynb #c1a10007
 def _pairs(g):
@@ -162,6 +162,15 @@ def measures(p: dict) -> dict:
                 selected_stage=sel, stages=last['stage'], agreement=_nanmean([r.get('agreement') for r in rows]),
                 sft_gold=rows[0]['gold'], sft_ppl=rows[0].get('ppl'), time=p['cum_time'][-1], samples=last['samples_generated'],
                 peak_rss=p['cost'].get('peak_rss_mib'), alarms=sum(bool(r.get('diversity_alarm')) for r in rows))
+
+def run_times(res: dict) -> dict:
+    "{method: [fewest, most seconds, runs]} of the runs' process wall times in `res` (RAFT by K; a run shared under two names counts once)."
+    out = {}
+    for name, r in res['runs'].items():
+        label = 'PPO' if r['method'] == 'ppo' else f"{r['method'].upper()}-{name.split('_')[-1]}"
+        for p in r['seeds']:
+            if 'process_wall_time' in p['cost'] and 'same_as' not in p['cost']: out.setdefault(label, []).append(p['cost']['process_wall_time'])
+    return {k: [min(v), max(v), len(v)] for k, v in sorted(out.items())}
 
 def by_seed(res: dict, name: str, key) -> dict:
     "{seed: value} of run `name`: `key` a name of `measures` or a function of the run record ({} if the run is missing)."
@@ -461,6 +470,10 @@ def claims_markdown(results: dict) -> str:
     md += ['', f"Stopping: stages until the held-out proxy has not improved for {results['stop_patience']} stages, at most {results['max_stages']}. "
            f"Invocations of this preset in its folder (a rerun reuses every finished run): " +
            ', '.join(f"{x['wall_time']:,.0f} s ({x['jobs']} jobs)" for x in inv) + '.']
+    if results.get('run_times'):
+        md += ['', '## Cost', '', f"The first invocation took {inv[0]['wall_time']:,.0f} s with {inv[0]['jobs']} jobs at a time. Each run's process, "
+               "fork to exit (its stages, evaluations and set-up; s): " +
+               '; '.join(f"{k} {a:,.0f}–{b:,.0f} ({n} runs)" for k, (a, b, n) in results['run_times'].items()) + '.']
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/16_claims.ipynb #c1a10033
@@ -517,6 +530,7 @@ def claims(out='runs/claims', preset: str = 'claims', threads: int = 1, jobs: in
     old = json.loads((out / 'results.json').read_text()) if (out / 'results.json').exists() else {}
     results['invocations'] = old.get('invocations') or ([dict(wall_time=old['wall_time'], jobs=old['jobs'])] if old else [])
     results['invocations'].append(dict(wall_time=results['wall_time'], jobs=jobs))
+    results['run_times'] = run_times(res)
     write_atomic(out / 'results.json', json.dumps(results, indent=1, default=str))
     write_atomic(out / 'claims.md', claims_markdown(results))
     log(f"raft_reproduce --preset {preset}: wrote {out}/claims.md, results.json and the figures in {results['wall_time']:.0f}s")
