@@ -9,7 +9,8 @@ pass, reward-model scoring, a RAFT stage, the evaluation, a PPO iteration) the w
 the GEMM FLOPs counted by hooks on every linear layer (6·N per token trained, 2·N per token forward; attention
 FLOPs counted apart), the tokens fed (padding included) and real, the achieved GEMM FLOP/s and the fraction of the
 limit: the time the same GEMMs would take alone at the measured matmul rates, over the CPU time of the workload.
-With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones
+Then a change that can still be switched off, both ways side by side ("Before and after"): a fresh process's
+imports with and without bytecode caches. With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones
 of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
 other work on the machine changes the figures, which is why the limit is measured in the same run.
 """
@@ -145,6 +146,23 @@ def profile(f):
     shares['Python, framework and dispatch (the rest)'] = max(0.0, total - sum(shares.values()))
     return total, shares
 
+# --- before and after ----------------------------------------------------------------------------------------------
+def import_s(env, reps=2):
+    "Wall seconds of a fresh interpreter's `import raft_nb.runner` (median of `reps`)."
+    import subprocess
+    def once():
+        t = now(); subprocess.run([sys.executable, '-c', 'import raft_nb.runner'], env=env, check=True); return now() - t
+    return statistics.median(once() for _ in range(reps))
+
+def before_after():
+    "A change that can be switched off, timed both ways in this run: a fresh process's imports without and with bytecode caches."
+    import tempfile
+    keep = {k: v for k, v in os.environ.items() if k not in ('PYTHONDONTWRITEBYTECODE', 'PYTHONPYCACHEPREFIX')}
+    import_s(keep, 1)                                                           # writes the caches if they are missing
+    none = dict(keep, PYTHONDONTWRITEBYTECODE='1', PYTHONPYCACHEPREFIX=tempfile.mkdtemp())   # an empty cache folder: compile all
+    b, f = import_s(none), import_s(keep)
+    return [dict(workload='a fresh process: `import raft_nb.runner`, wall time', before=b, after=f)]
+
 # --- the workloads ---------------------------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -208,6 +226,7 @@ def main(argv=None):
                                                                  ref=w(cp(policy)))(w(cp(policy)), seed=3)),
             ('PPO iteration: 64 rollouts, 4 epochs', ppo_iter)]
     rows = [measure(n, f, limit, a.reps) for n, f in work]
+    changes = before_after()
     breakdown = {n: profile(lambda: f(lambda *m: m[0] if len(m) == 1 else m)) for n, f in work
                  if n.startswith(('SFT', 'sampling: b = 128, K = 8', 'RAFT stage'))}
     load2 = load()
@@ -228,6 +247,14 @@ def main(argv=None):
                   f"{r['attn_gflop']:.1f} | {r['gemm_gflops']:.1f} | {r['limit_s']:.2f} | {r['of_limit']:.0%} | {r['tokens_per_s']:,.0f} |")
     md += ['', '"of the limit" = the time the workload\'s GEMMs take alone at the measured single-thread rates (limit s) over the '
            'workload\'s CPU time; the rest is attention, softmax, layer norms, the optimizer, Python and the libraries.']
+    md += ['', '## Before and after (this run)', '',
+           'A change that can still be switched off, measured both ways side by side in this run (median of 2): a fresh '
+           'interpreter\'s `import raft_nb.runner` compiling every module (PYTHONDONTWRITEBYTECODE set and no caches, as every '
+           'process of a run or a test was on this machine before the Makefile let Python write them) against one reading the '
+           'caches that a first import wrote. The fork servers\' saving is measured the same way by `tools/process_bench.py` '
+           '(`figures/process_bench.md`).', '',
+           '| workload | before (s) | after (s) | after / before |', '|---|---|---|---|']
+    for c in changes: md.append(f"| {c['workload']} | {c['before']:.2f} | {c['after']:.2f} | {c['after'] / c['before']:.2f} |")
     names = list(breakdown)
     md += ['', '## Where the CPU time goes (torch profiler, self time of the aten ops; one run each, profiling adds overhead)', '',
            '| share of CPU time | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]
@@ -239,7 +266,7 @@ def main(argv=None):
     if a.out:
         out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); write_atomic(out, text)
         write_atomic(out.with_suffix('.json'), json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
-                                                            rows=rows, source=src,
+                                                            rows=rows, source=src, before_after=changes,
                                                             breakdown={n: dict(cpu_s=t, shares=sh) for n, (t, sh) in breakdown.items()}), indent=1))
     sys.stdout.flush(); os._exit(0)
 

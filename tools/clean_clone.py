@@ -1,0 +1,85 @@
+"""Time a command from a clean clone, as a new user would run it, and record the figures (issue #11).
+
+    python3 tools/clean_clone.py NAME [--commit REF] [--dir DIR] -- COMMAND...
+    e.g. python3 tools/clean_clone.py align -- make align
+         python3 tools/clean_clone.py cpu-preset -- make reproduce PRESET=cpu
+
+Clones this repository's commit REF (default HEAD; the working tree's uncommitted changes are *not* in it) into DIR
+(default /tmp/raft_nb_clean_NAME, removed first), runs COMMAND there with the user's environment, its output into
+runs/clean_clone/NAME.log of this checkout, and samples the 1-minute load average every 30 s. Other work shares
+these cores, so the process gives its session's autogroup the priority -15 where the system lets it (recorded).
+The entry — command, commit, date, rc, wall seconds, load average at the start, during (10th/90th percentile, max)
+and at the end, the CPU model, whether it has AVX-512 — replaces the one of the same NAME in figures/timings.json,
+and figures/timings.md (the README quotes its table) is rewritten from that file; both atomically. Only Python's
+standard library: it runs before any set-up.
+"""
+from __future__ import annotations
+import argparse, datetime, json, os, pathlib, shutil, statistics, subprocess, sys, threading, time
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+JSON, MD = ROOT / 'figures' / 'timings.json', ROOT / 'figures' / 'timings.md'
+
+def load1() -> float: return os.getloadavg()[0]
+
+def cpu_model() -> tuple[str, bool]:
+    info = pathlib.Path('/proc/cpuinfo').read_text() if pathlib.Path('/proc/cpuinfo').exists() else ''
+    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), 'unknown CPU')
+    return name, ' avx512f' in info
+
+def write_atomic(path: pathlib.Path, text: str):
+    tmp = path.with_name(path.name + f'.tmp-{os.getpid()}'); tmp.write_text(text, encoding='utf-8'); os.replace(tmp, path)
+
+def fmt_wall(s: float) -> str:
+    m, sec = divmod(round(s), 60)
+    return f'{m} min {sec} s ({round(s):,} s)' if m else f'{sec} s'
+
+def table(entries: dict) -> str:
+    rows = ['# Clean-clone wall times (`tools/clean_clone.py`)', '',
+            'Each command run from a fresh clone of the commit shown, set-up included, on the machine named '
+            '(priority raised where allowed); load average: 1-minute, at the start, during (10th–90th percentile, '
+            'max), at the end. Written by the tool from figures/timings.json; one run each, not a distribution.', '',
+            '## Clean-clone wall times', '',
+            '| name | command | commit | date | rc | wall | load: start · during · end | machine |', '|---|---|---|---|---|---|---|---|']
+    for n, e in entries.items():
+        l = e['load']
+        rows.append(f"| {n} | `{e['command']}` | `{e['commit']}` | {e['date']} | {e['rc']} | {fmt_wall(e['wall_s'])} | "
+                    f"{l['start']:.2f} · {l['p10']:.1f}–{l['p90']:.1f} (max {l['max']:.1f}) · {l['end']:.2f} | "
+                    f"{e['nproc']} cores, {e['cpu']}{' (AVX-512)' if e['avx512'] else ''} |")
+    return '\n'.join(rows) + '\n'
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if '--' not in argv: sys.exit('usage: clean_clone.py NAME [--commit REF] [--dir DIR] -- COMMAND...')
+    i = argv.index('--'); ap = argparse.ArgumentParser()
+    ap.add_argument('name'); ap.add_argument('--commit', default='HEAD'); ap.add_argument('--dir', default=None)
+    a, cmd = ap.parse_args(argv[:i]), argv[i + 1:]
+    if not cmd: sys.exit('clean_clone.py: no COMMAND after --')
+    commit = subprocess.check_output(['git', '-C', str(ROOT), 'rev-parse', '--short', a.commit], text=True).strip()
+    d = pathlib.Path(a.dir or f'/tmp/raft_nb_clean_{a.name}')
+    if d.exists(): shutil.rmtree(d)
+    subprocess.check_call(['git', 'clone', '-q', str(ROOT), str(d)])
+    subprocess.check_call(['git', '-C', str(d), 'checkout', '-q', commit])
+    try: pathlib.Path('/proc/self/autogroup').write_text('-15'); prio = True
+    except OSError: prio = False
+    log = ROOT / 'runs' / 'clean_clone' / f'{a.name}.log'; log.parent.mkdir(parents=True, exist_ok=True)
+    samples, stop = [], threading.Event()
+    def sample():
+        while not stop.wait(30): samples.append(load1())
+    start_load, date = load1(), datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    th = threading.Thread(target=sample, daemon=True); th.start()
+    t = time.perf_counter()
+    with open(log, 'w') as f: rc = subprocess.call(cmd, cwd=d, stdout=f, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - t; stop.set(); th.join()
+    during = samples or [start_load]
+    q = statistics.quantiles(during, n=10) if len(during) > 1 else [during[0]] * 9
+    name, avx = cpu_model()
+    entry = dict(command=' '.join(cmd), commit=commit, date=date, rc=rc, wall_s=round(wall, 1), priority_raised=prio,
+                 load=dict(start=start_load, p10=q[0], p90=q[-1], max=max(during), end=load1(), samples=during),
+                 cpu=name, avx512=avx, nproc=os.cpu_count(), log=str(log.relative_to(ROOT)))
+    entries = json.loads(JSON.read_text()) if JSON.exists() else {}
+    entries[a.name] = entry
+    write_atomic(JSON, json.dumps(entries, indent=1) + '\n'); write_atomic(MD, table(entries))
+    print(f"{a.name}: rc {rc}, {fmt_wall(wall)} from a clean clone of {commit}; load {start_load:.2f} → "
+          f"{q[0]:.1f}–{q[-1]:.1f} (max {max(during):.1f}); log {log}", flush=True)
+    return rc
+
+if __name__ == '__main__': sys.exit(main())
