@@ -9,8 +9,8 @@ pass, reward-model scoring, a RAFT stage, the evaluation, a PPO iteration) the w
 the GEMM FLOPs counted by hooks on every linear layer (6·N per token trained, 2·N per token forward; attention
 FLOPs counted apart), the tokens fed (padding included) and real, the achieved GEMM FLOP/s and the fraction of the
 limit: the time the same GEMMs would take alone at the measured matmul rates, over the CPU time of the workload.
-Then a change that can still be switched off, both ways side by side ("Before and after"): a fresh process's
-imports with and without bytecode caches. With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones
+Then changes timed both ways side by side ("Before and after"): a fresh process's imports without and with
+bytecode caches, and sampling with the package's KV cache and with one written in place (tried, slower, not adopted). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones
 of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
 other work on the machine changes the figures, which is why the limit is measured in the same run.
 """
@@ -154,14 +154,50 @@ def import_s(env, reps=2):
         t = now(); subprocess.run([sys.executable, '-c', 'import raft_nb.runner'], env=env, check=True); return now() - t
     return statistics.median(once() for _ in range(reps))
 
-def before_after():
-    "A change that can be switched off, timed both ways in this run: a fresh process's imports without and with bytecode caches."
-    import tempfile
+def inplace_sampler():
+    """`raft_nb.raft.sample_ids` with a KV cache written in place (tried for issue #11, not adopted): after the prompt, every
+    layer's keys and values go into buffers with room for `max_new_tokens` more; a step writes its token there and
+    attention gets a view of the filled part, where 🤗's `DynamicLayer` concatenates (a copy of the cache per step)."""
+    import inspect, raft_nb.raft as R
+    from transformers.cache_utils import DynamicLayer
+    class RoomLayer(DynamicLayer):
+        def __init__(self, layer, room):
+            super().__init__(); k, v = layer.keys, layer.values
+            self.device, self.is_initialized, self.n = k.device, True, k.shape[-2]
+            self._k, self._v = (torch.cat([x, x.new_empty(*x.shape[:2], room, x.shape[-1])], -2) for x in (k, v)); self._view()
+        def _view(self): self.keys, self.values = self._k[:, :, :self.n], self._v[:, :, :self.n]
+        def update(self, key_states, value_states, *args, **kwargs):
+            t = key_states.shape[-2]
+            self._k[:, :, self.n:self.n + t], self._v[:, :, self.n:self.n + t] = key_states, value_states
+            self.n += t; self._view(); return self.keys, self.values
+        def batch_select_indices(self, indices): self._k, self._v = self._k[indices], self._v[indices]; self._view()
+    src, line = inspect.getsource(R.sample_ids), "    if K > 1: cache.batch_repeat_interleave(K)\n"
+    if line not in src: raise RuntimeError('bench: raft_nb.raft.sample_ids changed; update inplace_sampler')
+    ns = dict(vars(R), RoomLayer=RoomLayer)
+    exec(src.replace(line, line + "    cache.layers = [RoomLayer(l, max_new_tokens) for l in cache.layers]\n"), ns)
+    return ns['sample_ids']
+
+def before_after(work, limit, reps):
+    """Changes timed both ways side by side in this run: the bytecode caches (adopted) for a fresh process's imports,
+    and the in-place KV cache (not adopted) for sampling."""
+    import tempfile, raft_nb.raft as R
+    from unittest import mock
     keep = {k: v for k, v in os.environ.items() if k not in ('PYTHONDONTWRITEBYTECODE', 'PYTHONPYCACHEPREFIX')}
     import_s(keep, 1)                                                           # writes the caches if they are missing
     none = dict(keep, PYTHONDONTWRITEBYTECODE='1', PYTHONPYCACHEPREFIX=tempfile.mkdtemp())   # an empty cache folder: compile all
     b, f = import_s(none), import_s(keep)
-    return [dict(workload='a fresh process: `import raft_nb.runner`, wall time', before=b, after=f)]
+    out = [dict(change='bytecode caches (Makefile: `unexport PYTHONDONTWRITEBYTECODE`)', workload='a fresh process: `import raft_nb.runner`, wall s (median of 2)',
+                without=b, with_=f, same='–', adopted='yes')]
+    inplace = inplace_sampler()
+    for name, fn in work:
+        if not name.startswith('sampling'): continue
+        def changed(w, fn=fn):
+            with mock.patch.object(R, 'sample_ids', inplace): return fn(w)
+        same = 'yes' if fn(lambda *m: m[0]) == changed(lambda *m: m[0]) else 'NO'
+        out.append(dict(change='KV cache written in place (`inplace_sampler`)', workload=f'{name}, CPU s (median of {reps})',
+                        without=measure(name, fn, limit, reps)['cpu_s'], with_=measure(name, changed, limit, reps)['cpu_s'],
+                        same=same, adopted='no'))
+    return out
 
 # --- the workloads ---------------------------------------------------------------------------------------------------
 def main(argv=None):
@@ -226,7 +262,7 @@ def main(argv=None):
                                                                  ref=w(cp(policy)))(w(cp(policy)), seed=3)),
             ('PPO iteration: 64 rollouts, 4 epochs', ppo_iter)]
     rows = [measure(n, f, limit, a.reps) for n, f in work]
-    changes = before_after()
+    changes = before_after(work, limit, a.reps)
     breakdown = {n: profile(lambda: f(lambda *m: m[0] if len(m) == 1 else m)) for n, f in work
                  if n.startswith(('SFT', 'sampling: b = 128, K = 8', 'RAFT stage'))}
     load2 = load()
@@ -248,13 +284,15 @@ def main(argv=None):
     md += ['', '"of the limit" = the time the workload\'s GEMMs take alone at the measured single-thread rates (limit s) over the '
            'workload\'s CPU time; the rest is attention, softmax, layer norms, the optimizer, Python and the libraries.']
     md += ['', '## Before and after (this run)', '',
-           'A change that can still be switched off, measured both ways side by side in this run (median of 2): a fresh '
-           'interpreter\'s `import raft_nb.runner` compiling every module (PYTHONDONTWRITEBYTECODE set and no caches, as every '
-           'process of a run or a test was on this machine before the Makefile let Python write them) against one reading the '
-           'caches that a first import wrote. The fork servers\' saving is measured the same way by `tools/process_bench.py` '
-           '(`figures/process_bench.md`).', '',
-           '| workload | before (s) | after (s) | after / before |', '|---|---|---|---|']
-    for c in changes: md.append(f"| {c['workload']} | {c['before']:.2f} | {c['after']:.2f} | {c['after'] / c['before']:.2f} |")
+           'Changes measured both ways side by side in this run. Bytecode caches: a fresh interpreter compiling every module '
+           '(PYTHONDONTWRITEBYTECODE set and no caches, as every process of a run or a test was on this machine before the '
+           'Makefile let Python write them) against one reading the caches a first import wrote. In-place KV cache: the '
+           'sampler with buffers that have room for every token to come (`inplace_sampler`) against the package\'s, which '
+           'keeps 🤗\'s concatenating `DynamicLayer`. The fork servers\' saving is measured the same way by '
+           '`tools/process_bench.py` (`figures/process_bench.md`).', '',
+           '| change | workload | without | with | with / without | same output | adopted |', '|---|---|---|---|---|---|---|']
+    for c in changes:
+        md.append(f"| {c['change']} | {c['workload']} | {c['without']:.2f} | {c['with_']:.2f} | {c['with_'] / c['without']:.2f} | {c['same']} | {c['adopted']} |")
     names = list(breakdown)
     md += ['', '## Where the CPU time goes (torch profiler, self time of the aten ops; one run each, profiling adds overhead)', '',
            '| share of CPU time | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]

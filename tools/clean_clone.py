@@ -6,11 +6,12 @@
 
 Clones this repository's commit REF (default HEAD; the working tree's uncommitted changes are *not* in it) into DIR
 (default /tmp/raft_nb_clean_NAME, removed first), runs COMMAND there with the user's environment, its output into
-runs/clean_clone/NAME.log of this checkout, and samples the 1-minute load average every 30 s. Other work shares
+runs/clean_clone/NAME.log of this checkout (with `--record DIR`: DIR/NAME.log), and samples the 1-minute load average every 30 s. Other work shares
 these cores, so the process gives its session's autogroup the priority -15 where the system lets it (recorded).
 The entry — command, commit, date, rc, wall seconds, load average at the start, during (10th/90th percentile, max)
 and at the end, the CPU model, whether it has AVX-512 — replaces the one of the same NAME in figures/timings.json,
-and figures/timings.md (the README quotes its table) is rewritten from that file; both atomically. Only Python's
+and figures/timings.md (the README quotes its table) is rewritten from that file; both atomically (with `--record DIR`:
+DIR/timings.json and DIR/timings.md). Only Python's
 standard library: it runs before any set-up.
 """
 from __future__ import annotations
@@ -51,7 +52,10 @@ def main(argv=None):
     if '--' not in argv: sys.exit('usage: clean_clone.py NAME [--commit REF] [--dir DIR] -- COMMAND...')
     i = argv.index('--'); ap = argparse.ArgumentParser()
     ap.add_argument('name'); ap.add_argument('--commit', default='HEAD'); ap.add_argument('--dir', default=None)
+    ap.add_argument('--record', default=None, help='write timings.json, timings.md and the log here (default: figures/, runs/clean_clone/)')
     a, cmd = ap.parse_args(argv[:i]), argv[i + 1:]
+    rec = pathlib.Path(a.record).resolve() if a.record else None
+    js, md = (rec / 'timings.json', rec / 'timings.md') if rec else (JSON, MD)
     if not cmd: sys.exit('clean_clone.py: no COMMAND after --')
     commit = subprocess.check_output(['git', '-C', str(ROOT), 'rev-parse', '--short', a.commit], text=True).strip()
     d = pathlib.Path(a.dir or f'/tmp/raft_nb_clean_{a.name}')
@@ -60,7 +64,7 @@ def main(argv=None):
     subprocess.check_call(['git', '-C', str(d), 'checkout', '-q', commit])
     try: pathlib.Path('/proc/self/autogroup').write_text('-15'); prio = True
     except OSError: prio = False
-    log = ROOT / 'runs' / 'clean_clone' / f'{a.name}.log'; log.parent.mkdir(parents=True, exist_ok=True)
+    log = (rec or ROOT / 'runs' / 'clean_clone') / f'{a.name}.log'; log.parent.mkdir(parents=True, exist_ok=True)
     samples, stop = [], threading.Event()
     def sample():
         while not stop.wait(30): samples.append(load1())
@@ -74,10 +78,10 @@ def main(argv=None):
     name, avx = cpu_model()
     entry = dict(command=' '.join(cmd), commit=commit, date=date, rc=rc, wall_s=round(wall, 1), priority_raised=prio,
                  load=dict(start=start_load, p10=q[0], p90=q[-1], max=max(during), end=load1(), samples=during),
-                 cpu=name, avx512=avx, nproc=os.cpu_count(), log=str(log.relative_to(ROOT)))
-    entries = json.loads(JSON.read_text()) if JSON.exists() else {}
+                 cpu=name, avx512=avx, nproc=os.cpu_count())
+    entries = json.loads(js.read_text()) if js.exists() else {}
     entries[a.name] = entry
-    write_atomic(JSON, json.dumps(entries, indent=1) + '\n'); write_atomic(MD, table(entries))
+    write_atomic(js, json.dumps(entries, indent=1) + '\n'); write_atomic(md, table(entries))
     print(f"{a.name}: rc {rc}, {fmt_wall(wall)} from a clean clone of {commit}; load {start_load:.2f} → "
           f"{q[0]:.1f}–{q[-1]:.1f} (max {max(during):.1f}); log {log}", flush=True)
     return rc
