@@ -26,6 +26,16 @@ def cpu_model() -> tuple[str, bool]:
     name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), 'unknown CPU')
     return name, ' avx512f' in info
 
+MATMUL = ("import torch, time; torch.set_num_threads(1); a, b = torch.randn(2048, 2048), torch.randn(2048, 2048); a @ b; ts = []\n"
+          "for _ in range(5): t = time.process_time(); a @ b; ts.append(time.process_time() - t)\nprint(2 * 2048 ** 3 / min(ts) / 1e9)")
+
+def matmul_gflops() -> float | None:
+    "Single-thread 2048² matmul GFLOP/s (CPU time) with this checkout's .venv, if it has one: how fast the machine is now."
+    py = ROOT / '.venv' / 'bin' / 'python'
+    if not py.exists(): return None
+    try: return round(float(subprocess.run([str(py), '-c', MATMUL], capture_output=True, text=True, timeout=120).stdout.strip()), 1)
+    except (ValueError, subprocess.SubprocessError): return None
+
 def write_atomic(path: pathlib.Path, text: str):
     tmp = path.with_name(path.name + f'.tmp-{os.getpid()}'); tmp.write_text(text, encoding='utf-8'); os.replace(tmp, path)
 
@@ -33,18 +43,22 @@ def fmt_wall(s: float) -> str:
     m, sec = divmod(round(s), 60)
     return f'{m} min {sec} s ({round(s):,} s)' if m else f'{sec} s'
 
+def gf(e, k): v = (e.get('matmul_gflops') or {}).get(k); return '–' if v is None else f'{v:.0f}'
+
 def table(entries: dict) -> str:
     rows = ['# Clean-clone wall times (`tools/clean_clone.py`)', '',
             'Each command run from a fresh clone of the commit shown, set-up included, on the machine named '
             '(priority raised where allowed); load average: 1-minute, at the start, during (10th–90th percentile, '
-            'max), at the end. Written by the tool from figures/timings.json; one run each, not a distribution.', '',
+            'max), at the end; how fast the machine was, by a single-thread matmul with the checkout\'s .venv just before '
+            'and after (CPU time: the two cores may share a physical core). Written by the tool from figures/timings.json; one run each, not a distribution.', '',
             '## Clean-clone wall times', '',
-            '| name | command | commit | date | rc | wall | load: start · during · end | machine |', '|---|---|---|---|---|---|---|---|']
+            '| name | command | commit | date | rc | wall | load: start · during · end | machine | 2048² matmul, 1 thread: start · end (GFLOP/s) |',
+            '|---|---|---|---|---|---|---|---|---|']
     for n, e in entries.items():
         l = e['load']
         rows.append(f"| {n} | `{e['command']}` | `{e['commit']}` | {e['date']} | {e['rc']} | {fmt_wall(e['wall_s'])} | "
                     f"{l['start']:.2f} · {l['p10']:.1f}–{l['p90']:.1f} (max {l['max']:.1f}) · {l['end']:.2f} | "
-                    f"{e['nproc']} cores, {e['cpu']}{' (AVX-512)' if e['avx512'] else ''} |")
+                    f"{e['nproc']} cores, {e['cpu']}{' (AVX-512)' if e['avx512'] else ''} | {gf(e, 'start')} · {gf(e, 'end')} |")
     return '\n'.join(rows) + '\n'
 
 def main(argv=None):
@@ -52,6 +66,7 @@ def main(argv=None):
     if '--' not in argv: sys.exit('usage: clean_clone.py NAME [--commit REF] [--dir DIR] -- COMMAND...')
     i = argv.index('--'); ap = argparse.ArgumentParser()
     ap.add_argument('name'); ap.add_argument('--commit', default='HEAD'); ap.add_argument('--dir', default=None)
+    ap.add_argument('--no-matmul', action='store_true', help='skip the matmul measurement before and after')
     ap.add_argument('--record', default=None, help='write timings.json, timings.md and the log here (default: figures/, runs/clean_clone/)')
     a, cmd = ap.parse_args(argv[:i]), argv[i + 1:]
     rec = pathlib.Path(a.record).resolve() if a.record else None
@@ -68,17 +83,18 @@ def main(argv=None):
     samples, stop = [], threading.Event()
     def sample():
         while not stop.wait(30): samples.append(load1())
+    gf0 = None if a.no_matmul else matmul_gflops()
     start_load, date = load1(), datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     th = threading.Thread(target=sample, daemon=True); th.start()
     t = time.perf_counter()
     with open(log, 'w') as f: rc = subprocess.call(cmd, cwd=d, stdout=f, stderr=subprocess.STDOUT)
-    wall = time.perf_counter() - t; stop.set(); th.join()
+    wall = time.perf_counter() - t; stop.set(); th.join(); gf1 = None if a.no_matmul else matmul_gflops()
     during = samples or [start_load]
     q = statistics.quantiles(during, n=10) if len(during) > 1 else [during[0]] * 9
     name, avx = cpu_model()
     entry = dict(command=' '.join(cmd), commit=commit, date=date, rc=rc, wall_s=round(wall, 1), priority_raised=prio,
                  load=dict(start=start_load, p10=q[0], p90=q[-1], max=max(during), end=load1(), samples=during),
-                 cpu=name, avx512=avx, nproc=os.cpu_count())
+                 cpu=name, avx512=avx, nproc=os.cpu_count(), matmul_gflops=dict(start=gf0, end=gf1))
     entries = json.loads(js.read_text()) if js.exists() else {}
     entries[a.name] = entry
     write_atomic(js, json.dumps(entries, indent=1) + '\n'); write_atomic(md, table(entries))
