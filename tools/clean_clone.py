@@ -46,7 +46,7 @@ def fmt_wall(s: float) -> str:
 def gf(e, k): v = (e.get('matmul_gflops') or {}).get(k); return '–' if v is None else f'{v:.0f}'
 
 def table(entries: dict) -> str:
-    rows = ['# Clean-clone wall times (`tools/clean_clone.py`)', '',
+    rows = ['# Timings from clean clones (`tools/clean_clone.py`)', '',
             'Each command run from a fresh clone of the commit shown, set-up included, on the machine named '
             '(priority raised where allowed); load average: 1-minute, at the start, during (10th–90th percentile, '
             'max), at the end; how fast the machine was, by a single-thread matmul with the checkout\'s .venv just before '
