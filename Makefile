@@ -24,7 +24,7 @@ JOBS   ?= 2
 # Every process of a run, a test or a notebook kernel imports torch and transformers (~19k .py files in .venv). pip
 # installs them with --no-compile (byte-compiling all of them is the slowest part of pip here), so each process compiles
 # what it imports; a machine with PYTHONDONTWRITEBYTECODE set (this project's has) would then recompile in every process
-# (an import of raft_nb.runner: 24 s instead of 8 s). The recipes below let Python write its bytecode caches (into
+# (figures/bench.md, "Before and after", times an import of raft_nb.runner both ways). The recipes below let Python write its bytecode caches (into
 # .venv and raft_nb/__pycache__, both ignored by git), so only the first process pays.
 unexport PYTHONDONTWRITEBYTECODE
 

@@ -9,7 +9,8 @@ Clones this repository's commit REF (default HEAD; the working tree's uncommitte
 runs/clean_clone/NAME.log of this checkout (with `--record DIR`: DIR/NAME.log), and samples the 1-minute load average every 30 s. Other work shares
 these cores, so the process gives its session's autogroup the priority -15 where the system lets it (recorded).
 The entry — command, commit, date, rc, wall seconds, load average at the start, during (10th/90th percentile, max)
-and at the end, the CPU model, whether it has AVX-512 — replaces the one of the same NAME in figures/timings.json,
+and at the end, the CPU model, whether it has AVX-512, a single-thread 2048² matmul's GFLOP/s with this checkout's
+.venv just before and after (how fast the host is: hosts differ; `--no-matmul` skips it) — replaces the one of the same NAME in figures/timings.json,
 and figures/timings.md (the README quotes its table) is rewritten from that file; both atomically (with `--record DIR`:
 DIR/timings.json and DIR/timings.md). Only Python's
 standard library: it runs before any set-up.
@@ -69,9 +70,9 @@ def main(argv=None):
     ap.add_argument('--no-matmul', action='store_true', help='skip the matmul measurement before and after')
     ap.add_argument('--record', default=None, help='write timings.json, timings.md and the log here (default: figures/, runs/clean_clone/)')
     a, cmd = ap.parse_args(argv[:i]), argv[i + 1:]
+    if not cmd: sys.exit('clean_clone.py: no COMMAND after --')
     rec = pathlib.Path(a.record).resolve() if a.record else None
     js, md = (rec / 'timings.json', rec / 'timings.md') if rec else (JSON, MD)
-    if not cmd: sys.exit('clean_clone.py: no COMMAND after --')
     commit = subprocess.check_output(['git', '-C', str(ROOT), 'rev-parse', '--short', a.commit], text=True).strip()
     d = pathlib.Path(a.dir or f'/tmp/raft_nb_clean_{a.name}')
     if d.exists(): shutil.rmtree(d)
