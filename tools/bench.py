@@ -10,8 +10,9 @@ the GEMM FLOPs counted by hooks on every linear layer (6·N per token trained, 2
 FLOPs counted apart), the tokens fed (padding included) and real, the achieved GEMM FLOP/s and the fraction of the
 limit: the time the same GEMMs would take alone at the measured matmul rates, over the CPU time of the workload.
 Then changes timed both ways side by side ("Before and after"): a fresh process's imports without and with
-bytecode caches, and sampling with the package's KV cache and with one written in place (tried, slower, not adopted). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones
-of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
+bytecode caches, and sampling with the package's KV cache and with one written in place (tried, slower, not
+adopted). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise
+random ones of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
 other work on the machine changes the figures, which is why the limit is measured in the same run.
 """
 from __future__ import annotations
