@@ -513,8 +513,8 @@ def claims(out='runs/claims', preset: str = 'claims', threads: int = 1, jobs: in
     mo = {'raft': tuning['raft']['changes'], 'ppo': {**p['ppo_overrides'], **tuning['ppo']['changes']}}
     tasks = [(s, *r) for r in runs for s in seeds]
     if p['diffusion']:
-        from raft_nb.reproduce import _diffusion_task
-        tasks.append((seeds[0], 'diffusion experiments', 'call', (_diffusion_task(out, p['diffusion'][0], p['diffusion'][1], threads, *p['diffusion'][2:]), 40.0)))
+        from raft_nb.reproduce import _diffusion_tasks
+        tasks += _diffusion_tasks(out, p['diffusion'][0], p['diffusion'][1], threads, *p['diffusion'][2:])
     log(f"raft_reproduce --preset {preset}: {len(tasks)} tasks ({len(runs)} runs × seeds {list(seeds)}), {jobs} at a time, in {runs_dir}")
     run_tasks(runs_dir, tasks, ov, mo, threads, jobs, log, desc=f'{preset}: runs')
     # 4. verdicts, tables, figures

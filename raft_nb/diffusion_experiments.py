@@ -179,11 +179,16 @@ def plot_diffusion_curves(runs: dict, path):
 
 # %% ../nbs/19_diffusion_experiments.ipynb #7a3da50d
 def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1, 2), threads: int = 1, log=print,
-                          figures=None, runs=RUNS) -> dict:
-    "Run (or resume) every diffusion run of `preset` in `out`; write results.md/.csv and figures; return the summary."
+                          figures=None, runs=RUNS, part: str = 'all') -> dict:
+    """Run (or resume) every diffusion run of `preset` in `out`; write results.md/.csv and figures; return the summary.
+
+    `part='base'` trains (or loads) the base model and the reward CNNs only; `part='runs'` runs the runs too, without tables or
+    figures: so the seeds can run in processes of their own, and a last `'all'` call resumes every run and writes them."""
+    if part not in ('base', 'runs', 'all'): raise ValueError(f"part must be 'base', 'runs' or 'all', got {part!r}")
     torch.set_num_threads(threads)
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True); t_start = time.time()
     br = base_and_rewards(out / 'shared', preset, log)
+    if part == 'base': return dict(info=br['info'])
     results = {}
     for task, method in runs:
         for seed in seeds:
@@ -192,6 +197,7 @@ def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1
             fn = run_ddpo if method == 'ddpo' else run_diffusion_raft
             _, rows = fn(copy.deepcopy(br['base']), task_rewards(task, br['quality'], br['classifier']), algo, world, d, log=log)
             results.setdefault((task, method), {})[seed] = rows
+    if part == 'runs': return dict(runs=results)
     # what the full 50-step sampler gives: the ceiling the few-step sampler is adapting towards
     a50, w50 = run_config(preset, 'quality', 'raft', 0)
     ref = evaluate_diffusion(br['base'], task_rewards('quality', br['quality'], br['classifier']), dataclasses.replace(w50, steps=50), a50.lam, a50.seed)

@@ -38,16 +38,25 @@ PRESETS = dict(
              diffusion=None),    # Stable Diffusion runs through `raft_nb.sd` (20_stable_diffusion), not this command
 )
 
-def _diffusion_task(out, preset, seeds, threads, runs=None):
-    "The diffusion experiments (`raft_diffusion`, 19_diffusion_experiments) as one task of the pool, in a process of their own (`runs`: 'task/method' names, default all)."
+def _diffusion_process(out, preset, seeds, threads, runs, part, log_name):
+    "One `raft_diffusion --part part` process (19_diffusion_experiments) as a task of the pool, its output in `out/diffusion/log_name`."
     def go():
         cmd = [sys.executable, '-c', 'from raft_nb.cli import raft_diffusion; raft_diffusion()', '--out', str(out / 'diffusion'),
                '--preset', preset, '--seeds', *map(str, seeds), '--threads', str(threads), '--figures', str(out / 'diffusion' / 'figures'),
-               *(['--runs', *runs] if runs else [])]
-        (out / 'diffusion').mkdir(parents=True, exist_ok=True)
-        with open(out / 'diffusion' / 'log.txt', 'a') as f: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
-        if rc != 0: raise RuntimeError(f"the diffusion experiments failed (exit {rc}); see {out / 'diffusion' / 'log.txt'}")
+               '--part', part, *(['--runs', *runs] if runs else [])]
+        (out / 'diffusion').mkdir(parents=True, exist_ok=True); log = out / 'diffusion' / log_name
+        with open(log, 'a') as f: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
+        if rc != 0: raise RuntimeError(f"the diffusion experiments failed (exit {rc}); see {log}")
     return go
+
+def _diffusion_tasks(out, preset, seeds, threads, runs=None, cost=40.0) -> list[tuple]:
+    """The diffusion experiments as tasks of the pool (`runs`: 'task/method' names, default all): the base model and reward CNNs,
+    then each seed's runs in a process of its own (so they share the cores with the other runs), then the tables and figures."""
+    base, seed_tasks = 'diffusion: base model and rewards', [(s, f'diffusion runs of seed {s}') for s in seeds]
+    return ([(seeds[0], base, 'call', (_diffusion_process(out, preset, seeds, threads, runs, 'base', 'log_base.txt'), cost * (1 + len(seeds))))]
+            + [(s, n, 'call', (_diffusion_process(out, preset, (s,), threads, runs, 'runs', f'log_seed{s}.txt'), cost, (base,))) for s, n in seed_tasks]
+            + [(seeds[0], 'diffusion experiments', 'call', (_diffusion_process(out, preset, seeds, threads, runs, 'all', 'log.txt'), 1.0,
+                                                            tuple(n for _, n in seed_tasks)))])
 
 def preset_runs(preset, runs) -> list[tuple]:
     "An ablation's runs as `preset` sizes them (thinned to first and last per method, stages capped)."
@@ -89,7 +98,7 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     abl = {n: preset_runs(preset, r) for n, r in ABLATIONS.items() if only in (None, n)}
     tasks, labels = preset_tasks(preset, only)
     diff = p['diffusion'] if only in (None, 'diffusion') else None
-    if diff: tasks.append((0, 'diffusion experiments', 'call', (_diffusion_task(out, *diff, threads), 40.0)))
+    if diff: tasks += _diffusion_tasks(out, *diff, threads)
     log(f"raft_reproduce --preset {preset}: {len(tasks)} runs (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
         f"{len(abl)} ablation(s) on seed(s) {p['ablation_seeds']}), {jobs} at a time, in {runs_dir}")
     run_tasks(runs_dir, tasks, p['overrides'], {'ppo': p['ppo_overrides']}, threads, jobs, log, desc=f'raft_reproduce {preset}', labels=labels)

@@ -190,10 +190,10 @@ def run_tasks(out, tasks, overrides: dict | None = None, method_overrides: dict 
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
     overrides, method_overrides, jobs = overrides or {}, method_overrides or {}, max(1, jobs)
     check_overrides(overrides)
-    fn, deps, prio, first, seen = {}, {}, {}, {}, {}
+    fn, deps, prio, first, seen, after = {}, {}, {}, {}, {}, {}
     for s, name, method, changes in tasks:
-        if method == 'call':                                # an experiment of its own: `changes` is (function, relative cost)
-            node = ('call', s, name); fn[node], deps[node], prio[node] = changes[0], set(), (1, -changes[1])
+        if method == 'call':                                # an experiment of its own: `changes` is (function, relative cost[, calls it waits for])
+            node = ('call', s, name); fn[node], prio[node], after[node] = changes[0], (1, -changes[1]), tuple(changes[2]) if len(changes) > 2 else ()
             continue
         if method not in METHODS: raise ValueError(f"run {name!r}: method must be one of {[*METHODS, 'call']}, got {method!r}")
         mo = {**overrides, **method_overrides.get(method, {})}
@@ -212,6 +212,10 @@ def run_tasks(out, tasks, overrides: dict | None = None, method_overrides: dict 
         deps[node] = {bn} | ({canon} - {node})
         fn[node] = lambda sd=sd, name=name, method=method, cfg=cfg, base=bn[2]: run_or_link(sd, name, method, cfg, sd / base, threads)
         prio[node] = (1, -estimated_cost(method, cfg) if canon == node else 0)
+    calls = {n[2]: n for n in after}
+    for n, names in after.items():
+        if missing := [m for m in names if m not in calls]: raise ValueError(f"call {n[2]!r} waits for {missing}: no call of the tasks has that name")
+        deps[n] = {calls[m] for m in names}
     pending, done, running, err = sorted(fn, key=lambda n: prio[n]), set(), {}, None
     bar = tqdm(total=len(fn), desc=desc, mininterval=0.1 if sys.stderr.isatty() else 60)
     with ThreadPoolExecutor(jobs) as ex:
@@ -220,7 +224,7 @@ def run_tasks(out, tasks, overrides: dict | None = None, method_overrides: dict 
             for n in ready[:jobs - len(running)]:
                 pending.remove(n); running[ex.submit(fn[n])] = n
             if not running: break
-            bar.set_postfix_str('running: ' + '; '.join(f"seed {n[1]} {n[2]}" + (f" ({labels[n[1:]]})" if labels and n[1:] in labels else '')
+            bar.set_postfix_str('running: ' + '; '.join((n[2] if n[0] == 'call' else f"seed {n[1]} {n[2]}") + (f" ({labels[n[1:]]})" if labels and n[1:] in labels else '')
                                                         for n in running.values()), refresh=sys.stderr.isatty())
             fin, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in fin:
