@@ -99,7 +99,7 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     tasks, labels = preset_tasks(preset, only)
     diff = p['diffusion'] if only in (None, 'diffusion') else None
     if diff: tasks += _diffusion_tasks(out, *diff, threads)
-    log(f"raft_reproduce --preset {preset}: {len(tasks)} runs (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
+    log(f"raft_reproduce --preset {preset}: {len(tasks)} tasks (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
         f"{len(abl)} ablation(s) on seed(s) {p['ablation_seeds']}), {jobs} at a time, in {runs_dir}")
     run_tasks(runs_dir, tasks, p['overrides'], {'ppo': p['ppo_overrides']}, threads, jobs, log, desc=f'raft_reproduce {preset}', labels=labels)
     results, md, figs = dict(preset=preset), [], []
