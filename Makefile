@@ -1,5 +1,6 @@
 # One command each, from a clean clone (only Python ≥ 3.10 with venv needed):
-#   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU)
+#   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU, every core:
+#                THREADS=1 gives the single-thread digits of the presets' runs)
 #   make test    set up .venv and run the tests (notebooks with nbdev_test, then pytest), all but the slow
 #                end-to-end ones (presets, the docs site, the GPU check's CPU path): what CI runs, ~10 min on 2 cores
 #   make test-all  every test, the slow ones too: .ci/run --all
@@ -20,6 +21,11 @@ OUT    ?= runs/default
 .PHONY: docs check-docs lab
 PRESET ?= cpu
 JOBS   ?= 2
+# torch threads of `make align`, one process: 0 = torch's choice (one per core). On 2 cores this takes SFT, the reward model
+# and the stages ~1.5x faster than 1 thread (figures/bench.md, "Before and after"); a seed then repeats its numbers run to
+# run on one machine at one thread count, but 2 threads give other digits than 1 (reductions split between threads).
+# The presets run one thread per job (--jobs), so THREADS=1 gives the digits of their seed-0 RAFT-K8 run.
+THREADS ?= 0
 
 # Every process of a run, a test or a notebook kernel imports torch and transformers (~19k .py files in .venv). pip
 # installs them with --no-compile (byte-compiling all of them is the slowest part of pip here), so each process compiles
@@ -44,8 +50,8 @@ setup: $(BIN)/.installed
 runtime: $(BIN)/.runtime
 
 align: runtime
-	@if [ -f "$(OUT)/config.yaml" ]; then $(BIN)/raft_align --out $(OUT) --resume $(ARGS); \
-	else $(BIN)/raft_align --out $(OUT) $(ARGS); fi
+	@if [ -f "$(OUT)/config.yaml" ]; then $(BIN)/raft_align --out $(OUT) --resume --threads $(THREADS) $(ARGS); \
+	else $(BIN)/raft_align --out $(OUT) --threads $(THREADS) $(ARGS); fi
 
 bench: runtime
 	$(BIN)/python tools/bench.py --out figures/bench.md $(ARGS)

@@ -10,8 +10,8 @@ the GEMM FLOPs counted by hooks on every linear layer (6·N per token trained, 2
 FLOPs counted apart), the tokens fed (padding included) and real, the achieved GEMM FLOP/s and the fraction of the
 limit: the time the same GEMMs would take alone at the measured matmul rates, over the CPU time of the workload.
 Then changes timed both ways side by side ("Before and after"): a fresh process's imports without and with
-bytecode caches, and sampling with the package's KV cache and with one written in place (tried, slower, not
-adopted). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise
+bytecode caches; the workloads of `raft_align` with one thread and with every core (`make align`'s mode); and
+sampling with the package's KV cache and with one written in place (tried, slower, not adopted). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise
 random ones of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
 other work on the machine changes the figures, which is why the limit is measured in the same run.
 """
@@ -155,6 +155,71 @@ def import_s(env, reps=2):
         t = now(); subprocess.run([sys.executable, '-c', 'import raft_nb.runner'], env=env, check=True); return now() - t
     return statistics.median(once() for _ in range(reps))
 
+def fingerprint(x):
+    "A hash of everything `x` holds (tensors, a model's weights, numbers, nested lists and dicts): equal outputs, equal hashes."
+    import hashlib
+    h = hashlib.sha256()
+    def walk(v):
+        if isinstance(v, nn.Module): v = v.state_dict()
+        if torch.is_tensor(v): h.update(v.detach().cpu().contiguous().numpy().tobytes())
+        elif isinstance(v, dict):
+            for k in sorted(v, key=str): h.update(str(k).encode()); walk(v[k])
+        elif isinstance(v, (list, tuple)):
+            for u in v: walk(u)
+        else: h.update(repr(v).encode())
+    walk(x); return h.hexdigest()
+
+THREADED = ('SFT', 'reward model', 'RAFT stage', 'evaluation')
+
+def threads_rows(work, reps):
+    """`make align`'s mode (issue #11): one process on every core. Wall time of the workloads that make up `raft_align`
+    with 1 thread and with all of torch's threads, side by side; 'same output' compares the two (another thread count
+    splits some sums differently: other digits), and whether every run with all threads gives the same output (the same seed repeats)."""
+    n, rows = torch.get_num_threads(), []
+    allc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    for name, fn in work:
+        if not name.startswith(THREADED): continue
+        def timed(t):                                                   # a warm-up run, then `reps` timed: each one's output hashed
+            torch.set_num_threads(t); walls, prints = [], []
+            try:
+                for _ in range(reps + 1):
+                    w = now(); x = fn(lambda *m: m[0] if len(m) == 1 else m); walls.append(now() - w); prints.append(fingerprint(x))
+            finally: torch.set_num_threads(n)
+            return statistics.median(walls[1:]), prints
+        (w1, p1), (wa, pa) = timed(1), timed(allc)
+        f1, fa = p1[0], pa[0]
+        rows.append(dict(change=f'all cores for one process (`make align`: {allc} threads, `THREADS=0`)', workload=f'{name}, wall s (median of {reps})',
+                         without=w1, with_=wa, same=('yes' if fa == f1 else 'no: other digits') + f"; {reps + 1} runs with {allc} threads: {'same' if len(set(pa)) == 1 else 'DIFFERENT'}",
+                         adopted='yes (`make align`; the presets: 1 thread per job)'))
+    return rows
+
+def decode_attention(rows=512, heads=4, cached=60, head=32, room=48, reps=5):
+    """Why the in-place cache lost (figures in ms of CPU time, one thread, one decode step of one layer at the shapes of
+    sampling b = 64 prompts × K = 8): attention over contiguous keys and values (what `DynamicLayer` hands it after its
+    concatenation) against views of buffers with `room` slots to spare (what the in-place cache hands it), the
+    concatenation it saves, and the removal of finished rows both ways (a gather of whole buffers, or into a view)."""
+    import torch.nn.functional as F
+    q = torch.randn(rows, heads, 1, head)
+    k, v = torch.randn(rows, heads, cached, head), torch.randn(rows, heads, cached, head)
+    buf = torch.randn(2, rows, heads, cached + room, head); kv, vv = buf[0][:, :, :cached], buf[1][:, :, :cached]
+    keep = torch.arange(0, rows, 2)                                    # half the rows finished
+    out = torch.empty(len(keep), heads, cached + room, head)
+    ms = lambda f: timeit(f, reps=reps, warm=1, clock=time.process_time) * 1e3
+    def inner(f, n=20):
+        def g():
+            for _ in range(n): f()
+        return ms(g) / n
+    attn = lambda a, b: F.scaled_dot_product_attention(q, a, b)
+    flops = 4 * rows * heads * cached * head
+    c, w = inner(lambda: attn(k, v)), inner(lambda: attn(kv, vv))
+    return [dict(what='attention, contiguous keys and values (`DynamicLayer`)', ms=c, note=f'{flops / c / 1e6:.1f} GFLOP/s'),
+            dict(what='attention, views of buffers with room (in place)', ms=w, note=f'{flops / w / 1e6:.1f} GFLOP/s; {w / c:.2f}× the contiguous'),
+            dict(what='concatenating one token to keys and values (`DynamicLayer`, saved in place)', ms=inner(lambda: (torch.cat([k, q], 2), torch.cat([v, q], 2))), note=''),
+            dict(what='removing finished rows, contiguous cache (`DynamicLayer`)', ms=inner(lambda: (k[keep], v[keep])), note=''),
+            dict(what='removing finished rows, buffers with room (whole buffers gathered)', ms=inner(lambda: (buf[0][keep], buf[1][keep])), note=''),
+            dict(what='removing finished rows, filled part gathered into a view of a new buffer', ms=inner(lambda: (torch.index_select(kv, 0, keep, out=out[:, :, :cached]),
+                                                                                                                   torch.index_select(vv, 0, keep, out=out[:, :, :cached]))), note='')]
+
 def inplace_sampler():
     """`raft_nb.raft.sample_ids` with a KV cache written in place (tried for issue #11, not adopted): after the prompt, every
     layer's keys and values go into buffers with room for `max_new_tokens` more; a step writes its token there and
@@ -189,6 +254,7 @@ def before_after(work, limit, reps):
     b, f = import_s(none), import_s(keep)
     out = [dict(change='bytecode caches (Makefile: `unexport PYTHONDONTWRITEBYTECODE`)', workload='a fresh process: `import raft_nb.runner`, wall s (median of 2)',
                 without=b, with_=f, same='–', adopted='yes')]
+    out += threads_rows(work, reps)
     inplace = inplace_sampler()
     for name, fn in work:
         if not name.startswith('sampling'): continue
@@ -264,6 +330,7 @@ def main(argv=None):
             ('PPO iteration: 64 rollouts, 4 epochs', ppo_iter)]
     rows = [measure(n, f, limit, a.reps) for n, f in work]
     changes = before_after(work, limit, a.reps)
+    attn_rows = decode_attention()
     breakdown = {n: profile(lambda: f(lambda *m: m[0] if len(m) == 1 else m)) for n, f in work
                  if n.startswith(('SFT', 'sampling: b = 128, K = 8', 'RAFT stage'))}
     load2 = load()
@@ -287,13 +354,19 @@ def main(argv=None):
     md += ['', '## Before and after (this run)', '',
            'Changes measured both ways side by side in this run. Bytecode caches: a fresh interpreter compiling every module '
            '(PYTHONDONTWRITEBYTECODE set and no caches, as every process of a run or a test was on this machine before the '
-           'Makefile let Python write them) against one reading the caches a first import wrote. In-place KV cache: the '
+           'Makefile let Python write them) against one reading the caches a first import wrote. All cores: the workloads of '
+           '`raft_align` (one process) timed with 1 thread and with every core, as `make align` runs them; the outputs '
+           '(weights, losses, metrics) are compared by hash, 1 thread against all, and two runs with all threads against each other. In-place KV cache: the '
            'sampler with buffers that have room for every token to come (`inplace_sampler`) against the package\'s, which '
            'keeps 🤗\'s concatenating `DynamicLayer`. The fork servers\' saving is measured the same way by '
            '`tools/process_bench.py` (`figures/process_bench.md`).', '',
            '| change | workload | without | with | with / without | same output | adopted |', '|---|---|---|---|---|---|---|']
     for c in changes:
         md.append(f"| {c['change']} | {c['workload']} | {c['without']:.2f} | {c['with_']:.2f} | {c['with_'] / c['without']:.2f} | {c['same']} | {c['adopted']} |")
+    md += ['', '## Why the in-place KV cache is slower (this run)', '',
+           f"One decode step of one layer at sampling's shapes (64 prompts × K = 8 = 512 rows, 4 heads of 32, 60 tokens cached, room for 48 more), "
+           "CPU ms, one thread (`decode_attention`):", '', '| operation | ms | note |', '|---|---|---|']
+    for r in attn_rows: md.append(f"| {r['what']} | {r['ms']:.3f} | {r['note']} |")
     names = list(breakdown)
     md += ['', '## Where the CPU time goes (torch profiler, self time of the aten ops; one run each, profiling adds overhead)', '',
            '| share of CPU time | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]
@@ -305,7 +378,7 @@ def main(argv=None):
     if a.out:
         out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); write_atomic(out, text)
         write_atomic(out.with_suffix('.json'), json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
-                                                            rows=rows, source=src, before_after=changes,
+                                                            rows=rows, source=src, before_after=changes, decode_attention=attn_rows,
                                                             breakdown={n: dict(cpu_s=t, shares=sh) for n, (t, sh) in breakdown.items()}), indent=1))
     sys.stdout.flush(); os._exit(0)
 
