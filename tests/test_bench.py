@@ -40,3 +40,12 @@ def test_make_align_passes_threads():
     dry = lambda *a: subprocess.run(['make', '-n', 'align', *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert '--threads 0' in dry()
     assert '--threads 1' in dry('THREADS=1') and '--threads 0' not in dry('THREADS=1')
+
+def test_two_at_once_runs_forked_pairs():
+    "Each paired workload runs alone and two at once in forked processes; a failing child is an error, not a figure."
+    rows = bench.two_at_once([('SFT: tiny', lambda watch: torch.randn(64, 64) @ torch.randn(64, 64)), ('sampling: not paired', None)], reps=1)
+    assert [r['workload'] for r in rows] == ['SFT: tiny'] and rows[0]['alone'] > 0 and rows[0]['pair'] > 0
+    assert abs(rows[0]['gain'] - 2 * rows[0]['alone'] / rows[0]['pair']) < 1e-9
+    import pytest
+    def boom(watch): raise RuntimeError('boom')
+    with pytest.raises(RuntimeError, match='failed'): bench.two_at_once([('PPO iteration: fails', boom)], reps=1)

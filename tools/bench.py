@@ -11,7 +11,8 @@ FLOPs counted apart), the tokens fed (padding included) and real, the achieved G
 limit: the time the same GEMMs would take alone at the measured matmul rates, over the CPU time of the workload.
 Then changes timed both ways side by side ("Before and after"): a fresh process's imports without and with
 bytecode caches; the workloads of `raft_align` with one thread and with every core (`make align`'s mode); and
-sampling with the package's KV cache and with one written in place (tried, slower, not adopted). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise
+sampling with the package's KV cache and with one written in place (tried, slower, not adopted), with the parts of
+one decode step timed apart. And the presets' mode: a workload alone against two copies at once (two 1-thread jobs). With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise
 random ones of the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test:
 other work on the machine changes the figures, which is why the limit is measured in the same run.
 """
@@ -193,6 +194,32 @@ def threads_rows(work, reps):
                          adopted='yes (`make align`; the presets: 1 thread per job)'))
     return rows
 
+PAIRED = ('SFT', 'sampling: b = 128, K = 8', 'evaluation', 'PPO iteration')
+
+def _child(f):
+    torch.set_num_threads(1); f(lambda *m: m[0] if len(m) == 1 else m)
+    sys.stdout.flush(); os._exit(0)
+
+def two_at_once(work, reps):
+    """The presets' mode (`--jobs 2`, one thread each) against one job alone: the wall time of a workload in one forked
+    process, and of two forked processes running it at the same time. On a machine whose cores were free, two jobs
+    would take as long as one (a throughput gain of 2×); what they lose to each other (shared caches, memory bandwidth,
+    cores that are hyperthreads of one, other tenants) shows as a gain below 2."""
+    import multiprocessing as mp
+    ctx, rows = mp.get_context('fork'), []
+    def once(f, k):
+        t = now(); ps = [ctx.Process(target=_child, args=(f,)) for _ in range(k)]
+        for q in ps: q.start()
+        for q in ps: q.join()
+        if any(q.exitcode for q in ps): raise RuntimeError(f'bench: a forked run of the workload failed (exit codes {[q.exitcode for q in ps]})')
+        return now() - t
+    for name, f in work:
+        if not name.startswith(PAIRED): continue
+        once(f, 1)
+        alone = statistics.median(once(f, 1) for _ in range(reps)); pair = statistics.median(once(f, 2) for _ in range(reps))
+        rows.append(dict(workload=name, alone=alone, pair=pair, gain=2 * alone / pair))
+    return rows
+
 def decode_attention(rows=512, heads=4, cached=60, head=32, room=48, reps=5):
     """Why the in-place cache lost (figures in ms of CPU time, one thread, one decode step of one layer at the shapes of
     sampling b = 64 prompts × K = 8): attention over contiguous keys and values (what `DynamicLayer` hands it after its
@@ -329,6 +356,7 @@ def main(argv=None):
                                                                  ref=w(cp(policy)))(w(cp(policy)), seed=3)),
             ('PPO iteration: 64 rollouts, 4 epochs', ppo_iter)]
     rows = [measure(n, f, limit, a.reps) for n, f in work]
+    paired = two_at_once(work, a.reps)                                         # before any change of thread count
     changes = before_after(work, limit, a.reps)
     attn_rows = decode_attention()
     breakdown = {n: profile(lambda: f(lambda *m: m[0] if len(m) == 1 else m)) for n, f in work
@@ -363,6 +391,12 @@ def main(argv=None):
            '| change | workload | without | with | with / without | same output | adopted |', '|---|---|---|---|---|---|---|']
     for c in changes:
         md.append(f"| {c['change']} | {c['workload']} | {c['without']:.2f} | {c['with_']:.2f} | {c['with_'] / c['without']:.2f} | {c['same']} | {c['adopted']} |")
+    md += ['', '## Two jobs at once (this run)', '',
+           "The presets run `--jobs 2` processes of one thread each. Wall s (median of " + str(a.reps) + ") of a workload in one forked "
+           "process alone, and of two forked processes running it at the same time (`two_at_once`); the throughput gain of the "
+           "pair is 2 × alone / pair (2.00 if the two jobs did not slow each other down).", '',
+           '| workload | alone, wall s | two at once, wall s | throughput gain |', '|---|---|---|---|']
+    for r in paired: md.append(f"| {r['workload']} | {r['alone']:.2f} | {r['pair']:.2f} | {r['gain']:.2f}× |")
     md += ['', '## Why the in-place KV cache is slower (this run)', '',
            f"One decode step of one layer at sampling's shapes (64 prompts × K = 8 = 512 rows, 4 heads of 32, 60 tokens cached, room for 48 more), "
            "CPU ms, one thread (`decode_attention`):", '', '| operation | ms | note |', '|---|---|---|']
@@ -378,7 +412,7 @@ def main(argv=None):
     if a.out:
         out = pathlib.Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); write_atomic(out, text)
         write_atomic(out.with_suffix('.json'), json.dumps(dict(load=[load0, load1, load2], limit={k: v / 1e9 for k, v in lim.items()}, grid=grid,
-                                                            rows=rows, source=src, before_after=changes, decode_attention=attn_rows,
+                                                            rows=rows, source=src, before_after=changes, decode_attention=attn_rows, two_at_once=paired,
                                                             breakdown={n: dict(cpu_s=t, shares=sh) for n, (t, sh) in breakdown.items()}), indent=1))
     sys.stdout.flush(); os._exit(0)
 
