@@ -21,8 +21,8 @@ OUT    ?= runs/default
 .PHONY: docs check-docs lab
 PRESET ?= cpu
 JOBS   ?= 2
-# torch threads of `make align`, one process: 0 = torch's choice (one per core). On 2 cores this takes SFT, the reward model
-# and the stages ~1.5x faster than 1 thread (figures/bench.md, "Before and after"); a seed then repeats its numbers run to
+# torch threads of `make align`, one process: 0 = torch's choice (one per core). On 2 cores SFT, the reward model and the
+# stages then take 0.6-0.8 of their 1-thread wall time (figures/bench.md, "Before and after"); a seed repeats its numbers run to
 # run on one machine at one thread count, but 2 threads give other digits than 1 (reductions split between threads).
 # The presets run one thread per job (--jobs), so THREADS=1 gives the digits of their seed-0 RAFT-K8 run.
 THREADS ?= 0

@@ -384,7 +384,7 @@ def main(argv=None):
            '(PYTHONDONTWRITEBYTECODE set and no caches, as every process of a run or a test was on this machine before the '
            'Makefile let Python write them) against one reading the caches a first import wrote. All cores: the workloads of '
            '`raft_align` (one process) timed with 1 thread and with every core, as `make align` runs them; the outputs '
-           '(weights, losses, metrics) are compared by hash, 1 thread against all, and two runs with all threads against each other. In-place KV cache: the '
+           '(weights, losses, metrics) are compared by hash, 1 thread against all, and across the runs with all threads. In-place KV cache: the '
            'sampler with buffers that have room for every token to come (`inplace_sampler`) against the package\'s, which '
            'keeps 🤗\'s concatenating `DynamicLayer`. The fork servers\' saving is measured the same way by '
            '`tools/process_bench.py` (`figures/process_bench.md`).', '',
