@@ -109,6 +109,10 @@ class Counter:
     def close(self):
         for h in self.hooks: h.remove()
 
+def unwatched(*models):
+    "What a workload's `watch` returns when nothing is counted: the model(s) as given."
+    return models[0] if len(models) == 1 else models
+
 def measure(name, f, limit, reps):
     "Run `f(watch)` once counted (`watch(*models)` hooks the models it uses), then `reps` times timed (wall and CPU)."
     counters = []
@@ -118,7 +122,7 @@ def measure(name, f, limit, reps):
     for x in counters: x.close()
     walls, cpus = [], []
     for _ in range(reps):
-        w, p = time.perf_counter(), time.process_time(); f(lambda *m: m[0] if len(m) == 1 else m)
+        w, p = time.perf_counter(), time.process_time(); f(unwatched)
         walls.append(time.perf_counter() - w); cpus.append(time.process_time() - p)
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     return dict(workload=name, wall_s=wall, cpu_s=cpu, tokens_fed=c['tokens'], real_tokens=c['real'], gemm_gflop=c['gemm'] / 1e9,
@@ -184,7 +188,7 @@ def threads_rows(work, reps):
             torch.set_num_threads(t); walls, prints = [], []
             try:
                 for _ in range(reps + 1):
-                    w = now(); x = fn(lambda *m: m[0] if len(m) == 1 else m); walls.append(now() - w); prints.append(fingerprint(x))
+                    w = now(); x = fn(unwatched); walls.append(now() - w); prints.append(fingerprint(x))
             finally: torch.set_num_threads(n)
             return statistics.median(walls[1:]), prints
         (w1, p1), (wa, pa) = timed(1), timed(allc)
@@ -197,7 +201,7 @@ def threads_rows(work, reps):
 PAIRED = ('SFT', 'sampling: b = 128, K = 8', 'evaluation', 'PPO iteration')
 
 def _child(f):
-    torch.set_num_threads(1); f(lambda *m: m[0] if len(m) == 1 else m)
+    torch.set_num_threads(1); f(unwatched)
     sys.stdout.flush(); os._exit(0)
 
 def two_at_once(work, reps):
@@ -359,7 +363,7 @@ def main(argv=None):
     paired = two_at_once(work, a.reps)                                         # before any change of thread count
     changes = before_after(work, limit, a.reps)
     attn_rows = decode_attention()
-    breakdown = {n: profile(lambda: f(lambda *m: m[0] if len(m) == 1 else m)) for n, f in work
+    breakdown = {n: profile(lambda: f(unwatched)) for n, f in work
                  if n.startswith(('SFT', 'sampling: b = 128, K = 8', 'RAFT stage'))}
     load2 = load()
     md = [f"# `tools/bench.py` — torch {torch.__version__}, 1 thread; {src}; load average {load0} at the start, {load1} after the limit, "
