@@ -6,14 +6,13 @@
 RUN_DIR is a preset's `--out` (it holds `runs/` and, with the diffusion experiments, `diffusion/`). Each run of a method
 wrote its process wall time to `runs/seedS/NAME.cost.json` (a run that another run of the same config stood in for
 wrote `same_as` instead, and costs nothing); each SFT and reward-model phase its wall time to its `metrics.json` (a
-reward-model variant's base holds a copy of its seed's SFT, counted once); the
-diffusion experiments their runs' mean wall time per method over seeds to `diffusion/results.csv`. Their sum is the
+reward-model variant's base holds a copy of its seed's SFT, counted once); the diffusion experiments their runs' mean wall time per method over seeds to `diffusion/results.csv`. Their sum is the
 work the preset gave its `--jobs` processes; divided by the jobs, the wall time it would take if no job were ever
 idle, at the speed each job had. What the sum leaves out (set-up, the diffusion base model, the tables and figures)
 is part of the difference from the run's measured wall time. Standard library only.
 """
 from __future__ import annotations
-import argparse, csv, json, os, pathlib, re, sys
+import argparse, csv, json, os, pathlib, re, statistics
 
 def kind(name: str) -> str:
     m = re.match(r'[a-z]+', name)
@@ -47,8 +46,7 @@ def table(c: dict[str, list[float]], jobs: int, title: str) -> str:
             f'and what they make at {jobs} jobs.', '', '## Job-seconds by kind', '',
             '| kind | tasks | job-seconds | share | per task (median) |', '|---|---|---|---|---|']
     for k, v in sorted(c.items(), key=lambda kv: -sum(kv[1])):
-        s = sorted(v); med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-        rows.append(f'| {k} | {len(v)} | {sum(v):,.0f} | {sum(v) / total:.0%} | {med:,.0f} |')
+        rows.append(f'| {k} | {len(v)} | {sum(v):,.0f} | {sum(v) / total:.0%} | {statistics.median(v):,.0f} |')
     rows += [f'| all | {sum(map(len, c.values()))} | {total:,.0f} | 100% | |', '',
              f'{total:,.0f} job-seconds over {jobs} jobs: {total / jobs / 60:.1f} minutes of wall time if the jobs were never idle '
              '(set-up, the diffusion base model and the tables not counted).']
