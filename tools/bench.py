@@ -14,7 +14,8 @@ bytecode caches; the workloads of `raft_align` with one thread and with every co
 sampling with the package's KV cache and with one written in place (tried, slower, not adopted), with the parts of
 one decode step timed apart. And the presets' mode: a workload alone against two copies at once (two 1-thread jobs).
 With `--base` (a finished `raft_align` run) the trained SFT model and reward model are used; otherwise random ones of
-the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test: other work on the machine changes the figures, which is why the limit is measured in the same run.
+the default sizes. The machine's load average is recorded at the start and the end. Nothing here is a test: other work
+on the machine changes the figures, which is why the limit is measured in the same run.
 """
 from __future__ import annotations
 import argparse, json, os, pathlib, statistics, sys, time
