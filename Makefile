@@ -1,6 +1,6 @@
 # One command each, from a clean clone (only Python ≥ 3.10 with venv needed):
 #   make align   set up .venv and run the main job (SFT → reward model → RAFT on the embedded world, CPU, every core:
-#                THREADS=1 gives the single-thread digits of the presets' runs)
+#                THREADS=1 gives the single-thread digits of the presets' runs, ARGS='--eval_best_of 3 --n_test 128' the cpu preset's)
 #   make test    set up .venv and run the tests (notebooks with nbdev_test, then pytest), all but the slow
 #                end-to-end ones (presets, the docs site, the GPU check's CPU path): what CI runs, ~10 min on 2 cores
 #   make test-all  every test, the slow ones too: .ci/run --all
@@ -24,7 +24,8 @@ JOBS   ?= 2
 # torch threads of `make align`, one process: 0 = torch's choice (one per core). On 2 cores SFT, the reward model and the
 # stages then take 0.6-0.8 of their 1-thread wall time (figures/bench.md, "Before and after"); a seed repeats its numbers run to
 # run on one machine at one thread count, but 2 threads give other digits than 1 (reductions split between threads).
-# The presets run one thread per job (--jobs), so THREADS=1 gives the digits of their seed-0 RAFT-K8 run.
+# The presets run one thread per job (--jobs), so THREADS=1 gives the digits of their seed-0 RAFT-K8 run (the cpu preset
+# evaluates 3 samples on each of 128 test prompts: make align THREADS=1 ARGS='--eval_best_of 3 --n_test 128' is its run).
 THREADS ?= 0
 
 # Every process of a run, a test or a notebook kernel imports torch and transformers (~19k .py files in .venv). pip

@@ -5,11 +5,13 @@
 
 RUN_DIR is a preset's `--out` (it holds `runs/` and, with the diffusion experiments, `diffusion/`). Each run of a method
 wrote its process wall time to `runs/seedS/NAME.cost.json` (a run that another run of the same config stood in for
-wrote `same_as` instead, and costs nothing); each SFT and reward-model phase its wall time to its `metrics.json` (a
-reward-model variant's base holds a copy of its seed's SFT, counted once); the diffusion experiments their runs' mean wall time per method over seeds to `diffusion/results.csv`. Their sum is the
-work the preset gave its `--jobs` processes; divided by the jobs, the wall time it would take if no job were ever
-idle, at the speed each job had. What the sum leaves out (set-up, the diffusion base model, the tables and figures)
-is part of the difference from the run's measured wall time. Standard library only.
+holds a copy of that run's file marked `same_as`: it ran nothing, and counts nothing); each SFT and reward-model phase
+its wall time to its `metrics.json` (a reward-model variant's base holds a copy of its seed's SFT, counted once); the
+diffusion experiments their base model's training time to `diffusion/shared/base_info.json` and their runs' mean wall
+time per method over seeds to `diffusion/results.csv`. Their sum is the work the preset gave its `--jobs` processes;
+divided by the jobs, the wall time it would take if no job were ever idle, at the speed each job had. What the sum
+leaves out (set-up, the processes' start, the reward CNNs, the tables and figures) is part of the difference from the
+run's measured wall time. Standard library only.
 """
 from __future__ import annotations
 import argparse, csv, json, os, pathlib, re, statistics
@@ -25,7 +27,7 @@ def costs(run_dir: pathlib.Path) -> dict[str, list[float]]:
     if not runs.is_dir(): raise SystemExit(f"preset_cost: {runs} is not a directory: RUN_DIR must be a raft_reproduce --out")
     for f in sorted(runs.glob('seed*/*.cost.json')):
         c = json.loads(f.read_text())
-        if 'process_wall_time' in c: out.setdefault(kind(f.name[:-len('.cost.json')]), []).append(float(c['process_wall_time']))
+        if 'process_wall_time' in c and 'same_as' not in c: out.setdefault(kind(f.name[:-len('.cost.json')]), []).append(float(c['process_wall_time']))
     for m in sorted(runs.glob('seed*/base*/*/metrics.json')):
         base, sd = m.parent.parent, m.parent.parent.parent
         if m.parent.name not in ('sft', 'reward_model') or not (sd / f'{base.name}.done').exists(): continue
@@ -33,6 +35,8 @@ def costs(run_dir: pathlib.Path) -> dict[str, list[float]]:
                 and (sd / 'base' / 'sft' / 'metrics.json').read_text() == m.read_text(): continue   # a reward-model variant's copy of the seed's SFT
         w = json.loads(m.read_text()).get('wall_time')
         if w is not None: out.setdefault('SFT phases' if m.parent.name == 'sft' else 'reward-model phases', []).append(float(w))
+    info = run_dir / 'diffusion' / 'shared' / 'base_info.json'
+    if info.exists(): out.setdefault('diffusion base model', []).append(float(json.loads(info.read_text())['train_time']))
     res = run_dir / 'diffusion' / 'results.csv'
     if res.exists():
         for r in csv.DictReader(res.open()):
@@ -49,7 +53,7 @@ def table(c: dict[str, list[float]], jobs: int, title: str) -> str:
         rows.append(f'| {k} | {len(v)} | {sum(v):,.0f} | {sum(v) / total:.0%} | {statistics.median(v):,.0f} |')
     rows += [f'| all | {sum(map(len, c.values()))} | {total:,.0f} | 100% | |', '',
              f'{total:,.0f} job-seconds over {jobs} jobs: {total / jobs / 60:.1f} minutes of wall time if the jobs were never idle '
-             '(set-up, the diffusion base model and the tables not counted).']
+             '(set-up, the processes\' start, the reward CNNs and the tables not counted).']
     return '\n'.join(rows) + '\n'
 
 def main(argv=None):
