@@ -57,13 +57,13 @@ align: runtime
 bench: runtime
 	$(BIN)/python tools/bench.py --out figures/bench.md $(ARGS)
 
-compare: setup
+compare: runtime
 	$(BIN)/raft_compare --out runs/compare --jobs $(JOBS) --figures figures $(ARGS)
 
-reproduce: setup
+reproduce: runtime
 	$(BIN)/raft_reproduce --preset $(PRESET) --out runs/reproduce_$(PRESET) --jobs $(JOBS) $(ARGS)
 
-diffusion: setup
+diffusion: runtime
 	$(BIN)/raft_diffusion --out runs/diffusion --figures figures $(ARGS)
 
 test: setup

@@ -186,8 +186,6 @@ def raft_diffusion(argv=None):
     ap.add_argument('--figures', default=None, help='where to write the PNGs (default: OUT/figures)')
     ap.add_argument('--runs', nargs='+', default=list(DIFFUSION_RUNS), choices=DIFFUSION_RUNS, metavar='TASK/METHOD',
                     help=f"which runs (default: all of {', '.join(DIFFUSION_RUNS)})")
-    ap.add_argument('--variant_seeds', type=int, nargs='+', default=None, metavar='SEED',
-                    help='the seeds the RAFT variants (every method but raft and ddpo) run on (default: every seed of --seeds)')
     ap.add_argument('--part', default='all', choices=('base', 'runs', 'all'),
                     help="'base': the base model and reward CNNs only; 'runs': the runs too, no tables or figures (seeds in processes of their own); "
                          "'all' (default): everything, resuming what is done")
@@ -195,6 +193,5 @@ def raft_diffusion(argv=None):
     a = ap.parse_args(argv)
     def run():
         from raft_nb.diffusion_experiments import diffusion_experiments
-        diffusion_experiments(a.out, a.preset, tuple(a.seeds), a.threads, figures=a.figures, runs=tuple(tuple(r.split('/')) for r in a.runs), part=a.part,
-                              variant_seeds=None if a.variant_seeds is None else tuple(a.variant_seeds))
+        diffusion_experiments(a.out, a.preset, tuple(a.seeds), a.threads, figures=a.figures, runs=tuple(tuple(r.split('/')) for r in a.runs), part=a.part)
     experiment('raft_diffusion', a, run)

@@ -13,8 +13,8 @@ from .loop import atomic_dir, atomic_path, write_atomic, save_figure, stage_dir
 from .report import mean_std, fmt_ms, write_table
 
 # %% auto #0
-__all__ = ['DIFFUSION_PRESETS', 'RUNS', 'MAIN_METHODS', 'TASK_NAMES', 'METHOD_NAMES', 'COLORS', 'LOSS_LABEL', 'run_config',
-           'base_and_rewards', 'task_rewards', 'summarize_diffusion', 'results_markdown', 'grid_array', 'image_grids',
+__all__ = ['DIFFUSION_PRESETS', 'RUNS', 'TASK_NAMES', 'METHOD_NAMES', 'COLORS', 'LOSS_LABEL', 'run_config', 'base_and_rewards',
+           'task_rewards', 'summarize_diffusion', 'results_markdown', 'grid_array', 'image_grids',
            'plot_diffusion_curves', 'diffusion_experiments']
 
 # %% ../nbs/19_diffusion_experiments.ipynb #8fc763f7
@@ -31,7 +31,6 @@ DIFFUSION_PRESETS = {
 }
 RUNS = (('quality', 'raft'), ('quality', 'ddpo'), ('quality', 'raft_denoise'), ('quality', 'raft_fresh_opt'),
         ('align', 'raft'), ('align', 'ddpo'), ('align', 'raft_chain'))
-MAIN_METHODS = ('raft', 'ddpo')    # what the experiments compare; the other methods are variants of RAFT (its loss, its optimizer)
 
 def run_config(preset: str, task: str, method: str, seed: int) -> tuple:
     "(algorithm config, world) of one run of the experiment."
@@ -164,7 +163,7 @@ def plot_diffusion_curves(runs: dict, path):
         for (tk, method), per_seed in runs.items():
             if tk != task: continue
             rows = list(per_seed.values())
-            main = method in MAIN_METHODS              # the variants: training prompts only, dotted
+            main = method in ('raft', 'ddpo')          # the variants: training prompts only, dotted
             for key, ls in ((('reward_train', '-'), ('reward_held', '--')) if main else (('reward_train', ':'),)):
                 y = np.array([[r[key] for r in rr] for rr in rows]); mu, sd = y.mean(0), y.std(0, ddof=1) if len(y) > 1 else 0 * y[0]
                 xs = [np.array([r.get('samples_generated', 0) for r in rows[0]]),
@@ -180,15 +179,12 @@ def plot_diffusion_curves(runs: dict, path):
 
 # %% ../nbs/19_diffusion_experiments.ipynb #7a3da50d
 def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1, 2), threads: int = 1, log=print,
-                          figures=None, runs=RUNS, part: str = 'all', variant_seeds=None) -> dict:
+                          figures=None, runs=RUNS, part: str = 'all') -> dict:
     """Run (or resume) every diffusion run of `preset` in `out`; write results.md/.csv and figures; return the summary.
 
     `part='base'` trains (or loads) the base model and the reward CNNs only; `part='runs'` runs the runs too, without tables or
-    figures: so the seeds can run in processes of their own, and a last `'all'` call resumes every run and writes them.
-    `variant_seeds`: the seeds the RAFT variants (every method but RAFT and DDPO) run on, if not all of `seeds`."""
+    figures: so the seeds can run in processes of their own, and a last `'all'` call resumes every run and writes them."""
     if part not in ('base', 'runs', 'all'): raise ValueError(f"part must be 'base', 'runs' or 'all', got {part!r}")
-    if variant_seeds is not None and part == 'all' and seeds[0] not in variant_seeds:
-        raise ValueError(f"variant_seeds must include the first seed, {seeds[0]} (the image grids show it), got {tuple(variant_seeds)}")
     torch.set_num_threads(threads)
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True); t_start = time.time()
     br = base_and_rewards(out / 'shared', preset, log)
@@ -196,7 +192,6 @@ def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1
     results = {}
     for task, method in runs:
         for seed in seeds:
-            if variant_seeds is not None and method not in MAIN_METHODS and seed not in variant_seeds: continue
             algo, world = run_config(preset, task, method, seed); d = out / task / method / f'seed{seed}'
             log(f"== {task} / {method} / seed {seed}")
             fn = run_ddpo if method == 'ddpo' else run_diffusion_raft
@@ -209,8 +204,7 @@ def diffusion_experiments(out='runs/diffusion', preset: str = 'cpu', seeds=(0, 1
     summary = summarize_diffusion(results)
     for r in summary: r['loss'] = 'policy gradient' if r['method'] == 'ddpo' else run_config(preset, r['task'], r['method'], 0)[0].loss
     info = dict(br['info'], quality_50_steps_train=ref['reward_train'], quality_50_steps_held=ref.get('reward_held'))
-    few = [f"{TASK_NAMES[r['task']].split(' (')[0]} / {METHOD_NAMES[r['method']]}{LOSS_LABEL.get((r['task'], r['method']), '')}" for r in summary if r['seeds'] < len(seeds)]
-    md = results_markdown(summary, info, out / 'results.csv') + (f"\nOne seed ({', '.join(map(str, variant_seeds))}), so no spread: {'; '.join(few)}.\n" if few else '') + (f"\nFor reference, the base model sampled with 50 DDIM steps scores quality {ref['reward_train']:.3f} (train prompts) "
+    md = results_markdown(summary, info, out / 'results.csv') + (f"\nFor reference, the base model sampled with 50 DDIM steps scores quality {ref['reward_train']:.3f} (train prompts) "
                                             f"/ {ref.get('reward_held', float('nan')):.3f} (held-out).\n")
     write_atomic(out / 'results.md', md)
     write_atomic(out / 'summary.json', json.dumps(dict(summary=summary, info=info, seeds=list(seeds), preset=preset), indent=1))

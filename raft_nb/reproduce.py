@@ -8,7 +8,7 @@ import json, pathlib, shutil, subprocess, sys, time
 from .compare import QUICK, QUICK_PPO, method_runs, summarize_comparison, write_report
 from .ablations import ABLATIONS, ABLATIONS_DOC, ablation_tasks, write_ablation
 from .runner import run_tasks
-from .claims import CLAIMS_PRESETS
+from .claims import CLAIMS_PRESETS, RQ4_RUNS
 from .methods import compare_methods
 from .report import collect
 from .loop import write_atomic
@@ -29,7 +29,7 @@ PRESETS = dict(
     quick=dict(overrides=dict(QUICK, stages=2), ppo_overrides=QUICK_PPO, seeds=(0,), Ks=(8,), betas=(0.05,), ablation_seeds=(0,),
                thin=True, max_stages=2, diffusion=('quick', (0,))),
     cpu=dict(overrides=dict(eval_best_of=3, n_test=128), ppo_overrides=dict(ppo_epochs=2), seeds=(0, 1, 2), Ks=(8,), betas=(0.05,),
-             ablation_seeds=(0,), thin=False, max_stages=None, diffusion=('cpu', (0, 1, 2)), diffusion_variant_seeds=(0,)),
+             ablation_seeds=(0,), thin=False, max_stages=None, diffusion=('cpu', (0, 1, 2), RQ4_RUNS)),
     gpu=dict(overrides=dict(dataset='Anthropic/hh-rlhf', policy='Qwen/Qwen2.5-0.5B', max_prompt_tokens=256, b=2048, K=8,
                             lr=2e-5, epochs=2, batch_size=16, sft_batch_size=16, rm_batch_size=16, max_new_tokens=128, sft_lr=2e-5, sft_epochs=1, rm_lr=1e-5,
                             rm_epochs=1, gen_batch_size=32, n_test=1024),
@@ -38,27 +38,24 @@ PRESETS = dict(
              diffusion=None),    # Stable Diffusion runs through `raft_nb.sd` (20_stable_diffusion), not this command
 )
 
-def _diffusion_process(out, preset, seeds, threads, runs, part, log_name, variant_seeds=None):
+def _diffusion_process(out, preset, seeds, threads, runs, part, log_name):
     "One `raft_diffusion --part part` process (19_diffusion_experiments) as a task of the pool, its output in `out/diffusion/log_name`."
     def go():
         cmd = [sys.executable, '-c', 'from raft_nb.cli import raft_diffusion; raft_diffusion()', '--out', str(out / 'diffusion'),
                '--preset', preset, '--seeds', *map(str, seeds), '--threads', str(threads), '--figures', str(out / 'diffusion' / 'figures'),
-               '--part', part, *(['--runs', *runs] if runs else []), *(['--variant_seeds', *map(str, variant_seeds)] if variant_seeds else [])]
+               '--part', part, *(['--runs', *runs] if runs else [])]
         (out / 'diffusion').mkdir(parents=True, exist_ok=True); log = out / 'diffusion' / log_name
         with open(log, 'a') as f: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
         if rc != 0: raise RuntimeError(f"the diffusion experiments failed (exit {rc}); see {log}")
     return go
 
-def _diffusion_tasks(out, preset, seeds, threads, runs=None, cost=40.0, variant_seeds=None) -> list[tuple]:
-    """The diffusion experiments as tasks of the pool (`runs`: 'task/method' names, default all; `variant_seeds`: the seeds of the
-    RAFT variants, default all): the base model and reward CNNs, then each seed's runs in a process of its own (so they share
-    the cores with the other runs), then the tables and figures."""
+def _diffusion_tasks(out, preset, seeds, threads, runs=None, cost=40.0) -> list[tuple]:
+    """The diffusion experiments as tasks of the pool (`runs`: 'task/method' names, default all): the base model and reward CNNs,
+    then each seed's runs in a process of its own (so they share the cores with the other runs), then the tables and figures."""
     base, seed_tasks = 'diffusion: base model and rewards', [(s, f'diffusion runs of seed {s}') for s in seeds]
-    proc = lambda seeds, part, log: _diffusion_process(out, preset, seeds, threads, runs, part, log, variant_seeds)
-    mine = lambda s: cost if variant_seeds is None or s in variant_seeds else 0.7 * cost     # a seed without the variants: ~70% of the work
-    return ([(seeds[0], base, 'call', (proc(seeds, 'base', 'log_base.txt'), cost * (1 + len(seeds))))]
-            + [(s, n, 'call', (proc((s,), 'runs', f'log_seed{s}.txt'), mine(s), (base,))) for s, n in seed_tasks]
-            + [(seeds[0], 'diffusion experiments', 'call', (proc(seeds, 'all', 'log.txt'), 1.0,
+    return ([(seeds[0], base, 'call', (_diffusion_process(out, preset, seeds, threads, runs, 'base', 'log_base.txt'), cost * (1 + len(seeds))))]
+            + [(s, n, 'call', (_diffusion_process(out, preset, (s,), threads, runs, 'runs', f'log_seed{s}.txt'), cost, (base,))) for s, n in seed_tasks]
+            + [(seeds[0], 'diffusion experiments', 'call', (_diffusion_process(out, preset, seeds, threads, runs, 'all', 'log.txt'), 1.0,
                                                             tuple(n for _, n in seed_tasks)))])
 
 def preset_runs(preset, runs) -> list[tuple]:
@@ -101,7 +98,7 @@ def reproduce(out='runs/reproduce', preset='cpu', threads=1, jobs=1, only=None, 
     abl = {n: preset_runs(preset, r) for n, r in ABLATIONS.items() if only in (None, n)}
     tasks, labels = preset_tasks(preset, only)
     diff = p['diffusion'] if only in (None, 'diffusion') else None
-    if diff: tasks += _diffusion_tasks(out, *diff, threads, variant_seeds=p.get('diffusion_variant_seeds'))
+    if diff: tasks += _diffusion_tasks(out, diff[0], diff[1], threads, *diff[2:])   # (preset, seeds[, runs])
     log(f"raft_reproduce --preset {preset}: {len(tasks)} tasks (main comparison: seeds {p['seeds']}, RAFT K {p['Ks']}, PPO β {p['betas']}; "
         f"{len(abl)} ablation(s) on seed(s) {p['ablation_seeds']}), {jobs} at a time, in {runs_dir}")
     run_tasks(runs_dir, tasks, p['overrides'], {'ppo': p['ppo_overrides']}, threads, jobs, log, desc=f'raft_reproduce {preset}', labels=labels)
