@@ -127,3 +127,31 @@ def test_install_cells_name_no_unpublished_repository():
              if c['cell_type'] == 'code' and 'google.colab' in ''.join(c['source'])]
     assert len(cells) == len(BOOKS) - 1, 'every notebook but index starts with the Colab install cell'
     assert all('!pip install -q /content/raft_nb' in ''.join(c['source']) for c in cells)
+
+_INIT = re.compile(r'\btiny_gpt2\(')
+_SEED = re.compile(r'\b(manual_seed|set_seed)\(')
+
+def unseeded_inits(nb) -> list[int]:
+    "Code cells (not `#| export`) that build a random model before any cell above or the line itself sets a torch seed."
+    seeded, bad = False, []
+    for i, c in enumerate(nb['cells']):
+        if c['cell_type'] != 'code': continue
+        src = ''.join(c['source'])
+        if src.lstrip().startswith('#| export'): continue
+        for line in src.splitlines():
+            seeded = seeded or bool(_SEED.search(line.split('#')[0]))
+            if _INIT.search(line) and not seeded: bad.append(i)
+    return sorted(set(bad))
+
+def test_unseeded_inits_are_found():
+    cell = lambda s: {'cell_type': 'code', 'source': s}
+    assert unseeded_inits({'cells': [cell('m = tiny_gpt2(tok)')]}) == [0]
+    assert unseeded_inits({'cells': [cell('#| hide\n_ = torch.manual_seed(0)'), cell('m = tiny_gpt2(tok)')]}) == []
+    assert unseeded_inits({'cells': [cell('m = tiny_gpt2(tok)  # set_seed(0)')]}) == [0]
+
+def test_random_models_in_notebooks_are_seeded():
+    """A notebook's tests on a randomly initialised model hold for most initialisations, not all: 03_models' check that
+    left padding shifts every padded row failed once in CI with an unseeded model (0.5% of 200 seeds here). Seeded, a
+    notebook's tests see the same model on every run."""
+    bad = {name: unseeded_inits(nb) for name, nb in BOOKS.items() if unseeded_inits(nb)}
+    assert not bad, f'cells that build a random model with no torch seed set before them: {bad}'
