@@ -151,7 +151,7 @@ def test_unseeded_inits_are_found():
 
 def test_random_models_in_notebooks_are_seeded():
     """A notebook's tests on a randomly initialised model hold for most initialisations, not all: 03_models' check that
-    left padding shifts every padded row failed once in CI with an unseeded model (0.5% of 200 seeds here). Seeded, a
+    left padding shifts every padded row failed once in CI with an unseeded model. Seeded, a
     notebook's tests see the same model on every run."""
     bad = {name: unseeded_inits(nb) for name, nb in BOOKS.items() if unseeded_inits(nb)}
     assert not bad, f'cells that build a random model with no torch seed set before them: {bad}'
